@@ -1,0 +1,19 @@
+//! The vocabulary every cairn crate shares: addresses, values (with the
+//! unknown and sensitive marks), resource schemas and the provider contract.
+//!
+//! This crate has no I/O and no AWS dependency; it is what the language,
+//! engine, state and provider crates agree on.
+
+pub mod address;
+pub mod provider;
+pub mod schema;
+pub mod tags;
+pub mod value;
+
+pub use address::{Address, AddressParseError, InstanceKey, Mode, ModuleStep};
+pub use provider::{
+    DataSource, OpContext, ProviderError, ReadContext, ReadOutcome, ReadRequest, Registry,
+    Resource, ValidationIssue,
+};
+pub use schema::{Attribute, Check, Presence, Schema, Type};
+pub use value::{Object, Value};

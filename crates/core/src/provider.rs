@@ -1,0 +1,211 @@
+//! The provider contract: what a resource type or data source implements.
+//!
+//! A new resource type is one file in its provider crate implementing
+//! [`Resource`], plus one test file against moto.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::address::Address;
+use crate::schema::Schema;
+use crate::tags::{self, Tags};
+use crate::value::Object;
+
+/// One resource to refresh: its id and the attributes last recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadRequest<'a> {
+    pub id: &'a str,
+    pub prior: &'a Object,
+}
+
+#[derive(Debug, Clone)]
+pub enum ReadOutcome {
+    Live(Object),
+    /// The resource no longer exists (deleted outside cairn, or in a
+    /// terminal "deleted" state).
+    Gone,
+}
+
+/// What a provider needs to know about the operation besides the attributes.
+#[derive(Debug, Clone)]
+pub struct OpContext {
+    pub address: Address,
+    /// `stack/env`, the value of the `cairn:stack` ownership tag.
+    pub stack: String,
+    pub default_tags: Tags,
+    /// Deterministic per stack, env, address and planned create: a create
+    /// retried after a crash passes the same token.
+    pub idempotency_token: String,
+    /// Upper bound for waiting on asynchronous completion.
+    pub timeout: Duration,
+}
+
+impl OpContext {
+    /// The tags to create a resource with: default tags, then the resource's
+    /// own `tags`, then the ownership tags (which nothing may override).
+    pub fn create_tags(&self, planned: &Object) -> Tags {
+        let mut all = self.default_tags.clone();
+        all.extend(tags::from_value(planned.get("tags")));
+        all.extend(self.ownership_tags());
+        all
+    }
+
+    pub fn ownership_tags(&self) -> Tags {
+        [
+            (tags::STACK_TAG.to_string(), self.stack.clone()),
+            (tags::ADDRESS_TAG.to_string(), self.address.to_string()),
+        ]
+        .into()
+    }
+}
+
+/// An error from a provider operation. The engine adds the resource address;
+/// the CLI renders all of it.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ProviderError {
+    /// The API call, e.g. `ec2:CreateVpc`.
+    pub operation: String,
+    /// The AWS error code (`InvalidVpcID.NotFound`), or a cairn code
+    /// (`Timeout`, `Unsupported`, `InvalidResponse`) when AWS gave none.
+    pub code: String,
+    pub message: String,
+    /// Whether trying again later could succeed.
+    pub retryable: bool,
+    /// The resource exists despite the error (created, then a follow-up call
+    /// failed): the engine records it in state so it is never lost.
+    pub partial: Option<Box<Object>>,
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} failed: {}: {}",
+            self.operation, self.code, self.message
+        )
+    }
+}
+
+impl ProviderError {
+    pub fn new(
+        operation: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        ProviderError {
+            operation: operation.into(),
+            code: code.into(),
+            message: message.into(),
+            retryable: false,
+            partial: None,
+        }
+    }
+
+    pub fn with_partial(mut self, obj: Object) -> Self {
+        self.partial = Some(Box::new(obj));
+        self
+    }
+}
+
+/// A cross-attribute check a resource type makes offline, reported against
+/// one attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationIssue {
+    pub attribute: String,
+    pub message: String,
+}
+
+#[async_trait]
+pub trait Resource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> &Schema;
+
+    /// Offline checks that span attributes (known values only).
+    fn validate(&self, _config: &Object) -> Vec<ValidationIssue> {
+        Vec::new()
+    }
+
+    /// Batched read: one outcome per request, in order. A missing resource is
+    /// `Gone`, never an error of the batch.
+    async fn read(
+        &self,
+        requests: &[ReadRequest<'_>],
+        ctx: &ReadContext,
+    ) -> Result<Vec<ReadOutcome>, ProviderError>;
+
+    /// Creates the resource with its tags in the create call itself, waits
+    /// until it is usable, and returns every attribute (`id` included).
+    async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError>;
+
+    /// Applies the changed attributes in place and returns the new attributes.
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        id: &str,
+        prior: &Object,
+        planned: &Object,
+        changed: &[String],
+    ) -> Result<Object, ProviderError>;
+
+    /// Deletes the resource and waits until it is gone. Deleting something
+    /// already gone succeeds.
+    async fn delete(&self, ctx: &OpContext, id: &str, prior: &Object) -> Result<(), ProviderError>;
+}
+
+/// What a read needs besides the ids: the default tags, to tell a resource's
+/// own tags from inherited ones.
+#[derive(Debug, Clone, Default)]
+pub struct ReadContext {
+    pub default_tags: Tags,
+}
+
+#[async_trait]
+pub trait DataSource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> &Schema;
+    /// Reads with the configured (known) arguments; matching nothing, or more
+    /// than one thing where one is expected, is an error naming the filters.
+    async fn read(&self, config: &Object) -> Result<Object, ProviderError>;
+}
+
+/// The resource types and data sources one configured provider offers.
+/// Building a registry makes no network call: clients are created lazily, so
+/// `validate` works offline with the same registry that `apply` uses.
+#[derive(Clone, Default)]
+pub struct Registry {
+    resources: BTreeMap<&'static str, Arc<dyn Resource>>,
+    data_sources: BTreeMap<&'static str, Arc<dyn DataSource>>,
+}
+
+impl Registry {
+    pub fn add_resource(&mut self, r: Arc<dyn Resource>) {
+        self.resources.insert(r.type_name(), r);
+    }
+    pub fn add_data_source(&mut self, d: Arc<dyn DataSource>) {
+        self.data_sources.insert(d.type_name(), d);
+    }
+    pub fn resource(&self, type_name: &str) -> Option<&Arc<dyn Resource>> {
+        self.resources.get(type_name)
+    }
+    pub fn data_source(&self, type_name: &str) -> Option<&Arc<dyn DataSource>> {
+        self.data_sources.get(type_name)
+    }
+    pub fn resource_types(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.resources.keys().copied()
+    }
+    pub fn data_source_types(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.data_sources.keys().copied()
+    }
+    /// The schema of a managed resource type or a data source.
+    pub fn schema(&self, mode: crate::Mode, type_name: &str) -> Option<&Schema> {
+        match mode {
+            crate::Mode::Managed => self.resource(type_name).map(|r| r.schema()),
+            crate::Mode::Data => self.data_source(type_name).map(|d| d.schema()),
+        }
+    }
+}

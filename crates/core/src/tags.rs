@@ -1,0 +1,82 @@
+//! Tag merging and ownership tags. Every resource cairn creates carries
+//! `cairn:stack` and `cairn:address` from the create call on, so anything it
+//! made can be traced to its stack even if the process dies before state is
+//! written. Ownership tags are cairn's business: they are hidden from `tags`
+//! and `tags_all` so they never show up as drift.
+
+use std::collections::BTreeMap;
+
+use crate::value::{Object, Value};
+
+pub const STACK_TAG: &str = "cairn:stack";
+pub const ADDRESS_TAG: &str = "cairn:address";
+
+pub type Tags = BTreeMap<String, String>;
+
+/// Reads a `map(string)` attribute into tags, ignoring non-string entries.
+pub fn from_value(v: Option<&Value>) -> Tags {
+    v.and_then(Value::as_map)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn to_value(t: &Tags) -> Value {
+    Value::Map(
+        t.iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect(),
+    )
+}
+
+/// Splits the tags read from AWS into `tags` (what the configuration would
+/// say: default tags with unchanged values left out) and `tags_all`.
+pub fn split_live(live: &Tags, default_tags: &Tags) -> (Tags, Tags) {
+    let all: Tags = live
+        .iter()
+        .filter(|(k, _)| !k.starts_with("cairn:"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let own = all
+        .iter()
+        .filter(|(k, v)| default_tags.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (own, all)
+}
+
+/// Sets `tags` and `tags_all` on a resource object from the live tags.
+pub fn set_live(obj: &mut Object, live: &Tags, default_tags: &Tags) {
+    let (own, all) = split_live(live, default_tags);
+    obj.insert("tags".into(), to_value(&own));
+    obj.insert("tags_all".into(), to_value(&all));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ownership_and_unchanged_defaults_are_not_own_tags() {
+        let live: Tags = [
+            ("cairn:stack", "s/e"),
+            ("Env", "prod"),
+            ("Name", "x"),
+            ("Team", "a"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let defaults: Tags = [
+            ("Env".to_string(), "prod".to_string()),
+            ("Team".to_string(), "b".to_string()),
+        ]
+        .into();
+        let (own, all) = split_live(&live, &defaults);
+        assert_eq!(own.keys().collect::<Vec<_>>(), ["Name", "Team"]);
+        assert_eq!(all.len(), 3);
+    }
+}

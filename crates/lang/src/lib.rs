@@ -1,0 +1,14 @@
+//! The cairn stack language: a stack directory of TOML files (plus an env
+//! file) loaded into a checked [`Stack`], or every problem found as spanned
+//! [`Diagnostic`]s. Checking is offline: it needs only the provider schemas
+//! in a [`cairn_core::Registry`].
+
+pub mod diagnostic;
+pub mod expr;
+pub mod model;
+pub mod source;
+
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use expr::{EvalError, Expr, ExprKind, Reference, Scope, Subject, TemplatePart};
+pub use model::{BackendConfig, OutputBlock, ProviderConfig, ResourceBlock, Stack};
+pub use source::{FileId, SourceMap, Span};

@@ -1,1 +1,15 @@
+//! The state document and where it lives. Nothing else in cairn knows how
+//! state is stored: the engine sees a [`Backend`] (read with a version token,
+//! compare-and-swap write, lock) and a [`StateWriter`] that coalesces writes.
 
+pub mod backend;
+pub mod document;
+pub mod local;
+pub mod writer;
+
+pub use backend::{Backend, LockInfo, StateError, Version, Versioned};
+pub use document::{
+    OutputState, ResourceState, ResourceStatus, StateDocument, WrittenBy, FORMAT_VERSION,
+};
+pub use local::LocalBackend;
+pub use writer::StateWriter;

@@ -1,0 +1,314 @@
+//! State in a local JSON file (the default): `state/<stack>/<env>.json`.
+//!
+//! Writes go to a temporary file in the same directory, are fsynced, then
+//! renamed over the old file, so a crash leaves either the old or the new
+//! document, never a torn one. The lock is `<file>.lock`, created with
+//! O_EXCL; a lock whose holder process is gone (same host) is reported as
+//! stale and taken over.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+
+use crate::backend::{hostname, Backend, LockInfo, StateError, Version, Versioned};
+use crate::document::StateDocument;
+
+pub struct LocalBackend {
+    path: PathBuf,
+}
+
+impl LocalBackend {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        LocalBackend { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".lock");
+        PathBuf::from(p)
+    }
+
+    fn io(&self, action: &'static str, path: &Path, e: std::io::Error) -> StateError {
+        StateError::Io {
+            action,
+            location: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    fn read_sync(&self) -> Result<Option<Versioned>, StateError> {
+        let bytes = match fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io("cannot read", &self.path, e)),
+        };
+        let version = content_version(&bytes);
+        let text = String::from_utf8(bytes).map_err(|e| StateError::Corrupt {
+            location: self.location(),
+            message: e.to_string(),
+        })?;
+        let doc = StateDocument::from_json(&text).map_err(|e| StateError::Corrupt {
+            location: self.location(),
+            message: e.to_string(),
+        })?;
+        Ok(Some(Versioned { doc, version }))
+    }
+
+    fn write_sync(
+        &self,
+        doc: &StateDocument,
+        expected: Option<&Version>,
+    ) -> Result<Version, StateError> {
+        let current = self.read_sync()?;
+        match (&current, expected) {
+            (None, None) => {}
+            (Some(cur), Some(exp)) if &cur.version == exp => {}
+            _ => {
+                return Err(StateError::Conflict {
+                    location: self.location(),
+                })
+            }
+        }
+        if let Some(cur) = &current {
+            if cur.doc.lineage != doc.lineage {
+                return Err(StateError::LineageMismatch {
+                    location: self.location(),
+                    expected: cur.doc.lineage.clone(),
+                    found: doc.lineage.clone(),
+                });
+            }
+        }
+        let dir = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(dir).map_err(|e| self.io("cannot create directory", dir, e))?;
+        let text = doc.to_json_pretty();
+        let tmp = dir.join(format!(
+            ".{}.{}.tmp",
+            self.path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("state"),
+            std::process::id()
+        ));
+        let write = || -> std::io::Result<()> {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            fs::rename(&tmp, &self.path)?;
+            // Persist the rename itself.
+            if let Ok(d) = fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            self.io("cannot write", &self.path, e)
+        })?;
+        Ok(content_version(text.as_bytes()))
+    }
+
+    fn read_lock(&self) -> Result<Option<LockInfo>, StateError> {
+        let path = self.lock_path();
+        match fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| StateError::Corrupt {
+                    location: path.display().to_string(),
+                    message: e.to_string(),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io("cannot read", &path, e)),
+        }
+    }
+
+    fn lock_sync(&self, info: &LockInfo) -> Result<(), StateError> {
+        let path = self.lock_path();
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| self.io("cannot create directory", dir, e))?;
+        }
+        let body = serde_json::to_string_pretty(info).unwrap_or_default();
+        for _ in 0..2 {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    f.write_all(body.as_bytes())
+                        .and_then(|_| f.sync_all())
+                        .map_err(|e| self.io("cannot write", &path, e))?;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = match self.read_lock()? {
+                        Some(h) => h,
+                        // Released between our create and our read: try again.
+                        None => continue,
+                    };
+                    if holder_is_dead(&holder) {
+                        tracing_free_warn(&holder);
+                        let _ = fs::remove_file(&path);
+                        continue;
+                    }
+                    return Err(StateError::Locked(Box::new(holder)));
+                }
+                Err(e) => return Err(self.io("cannot create", &path, e)),
+            }
+        }
+        match self.read_lock()? {
+            Some(h) => Err(StateError::Locked(Box::new(h))),
+            None => Err(StateError::Io {
+                action: "cannot lock",
+                location: path.display().to_string(),
+                message: "lock contention".into(),
+            }),
+        }
+    }
+
+    fn unlock_sync(&self, lock_id: &str) -> Result<(), StateError> {
+        let path = self.lock_path();
+        match self.read_lock()? {
+            Some(h) if h.id == lock_id => {
+                fs::remove_file(&path).map_err(|e| self.io("cannot remove", &path, e))
+            }
+            _ => Err(StateError::NoSuchLock {
+                location: path.display().to_string(),
+                id: lock_id.to_string(),
+            }),
+        }
+    }
+}
+
+/// A lock left by a process that no longer exists on this host can never be
+/// released by its holder (it was killed). Only decidable on Linux, and only
+/// for locks taken on this host.
+fn holder_is_dead(holder: &LockInfo) -> bool {
+    match (holder.pid, &holder.host) {
+        (Some(pid), Some(host)) if *host == hostname() && Path::new("/proc/self").exists() => {
+            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+        }
+        _ => false,
+    }
+}
+
+fn tracing_free_warn(holder: &LockInfo) {
+    // The state crate stays free of a logging dependency; this message
+    // matters to the user, so it goes straight to stderr.
+    eprintln!(
+        "warning: taking over a stale state lock: its holder {} is no longer running",
+        holder.describe()
+    );
+}
+
+fn content_version(bytes: &[u8]) -> Version {
+    let digest = Sha256::digest(bytes);
+    Version(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[async_trait]
+impl Backend for LocalBackend {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    async fn read(&self) -> Result<Option<Versioned>, StateError> {
+        self.read_sync()
+    }
+
+    async fn write(
+        &self,
+        doc: &StateDocument,
+        expected: Option<&Version>,
+    ) -> Result<Version, StateError> {
+        self.write_sync(doc, expected)
+    }
+
+    async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
+        self.lock_sync(info)
+    }
+
+    async fn unlock(&self, lock_id: &str) -> Result<(), StateError> {
+        self.unlock_sync(lock_id)
+    }
+
+    async fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
+        self.read_lock()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backend() -> (tempfile::TempDir, LocalBackend) {
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalBackend::new(dir.path().join("s/env.json"));
+        (dir, b)
+    }
+
+    #[tokio::test]
+    async fn compare_and_swap_refuses_stale_writers() {
+        let (_d, b) = backend();
+        assert!(b.read().await.unwrap().is_none());
+        let mut doc = StateDocument::new("s", Some("env"));
+        let v1 = b.write(&doc, None).await.unwrap();
+        assert!(matches!(
+            b.write(&doc, None).await,
+            Err(StateError::Conflict { .. })
+        ));
+        doc.serial = 1;
+        let v2 = b.write(&doc, Some(&v1)).await.unwrap();
+        assert_ne!(v1, v2);
+        doc.serial = 2;
+        assert!(matches!(
+            b.write(&doc, Some(&v1)).await,
+            Err(StateError::Conflict { .. })
+        ));
+        let other = StateDocument::new("s", Some("env"));
+        assert!(matches!(
+            b.write(&other, Some(&v2)).await,
+            Err(StateError::LineageMismatch { .. })
+        ));
+        assert_eq!(b.read().await.unwrap().unwrap().doc.serial, 1);
+    }
+
+    #[tokio::test]
+    async fn lock_is_exclusive_and_names_its_holder() {
+        let (_d, b) = backend();
+        let a = LockInfo::new("apply", "s", Some("env"));
+        b.lock(&a).await.unwrap();
+        let other = LockInfo::new("destroy", "s", Some("env"));
+        match b.lock(&other).await {
+            Err(StateError::Locked(h)) => assert_eq!(h.id, a.id),
+            r => panic!("expected Locked, got {r:?}"),
+        }
+        assert!(matches!(
+            b.unlock(&other.id).await,
+            Err(StateError::NoSuchLock { .. })
+        ));
+        b.unlock(&a.id).await.unwrap();
+        b.lock(&other).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_lock_of_a_dead_process_is_taken_over() {
+        let (_d, b) = backend();
+        let mut dead = LockInfo::new("apply", "s", None);
+        dead.pid = Some(u32::MAX - 1);
+        b.lock(&dead).await.unwrap();
+        let me = LockInfo::new("apply", "s", None);
+        b.lock(&me).await.unwrap();
+        assert_eq!(b.current_lock().await.unwrap().unwrap().id, me.id);
+    }
+}

@@ -142,6 +142,15 @@ pub trait Resource: Send + Sync {
     /// until it is usable, and returns every attribute (`id` included).
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError>;
 
+    /// Objects of this type tagged as created by this stack for this address
+    /// (`cairn:stack`, `cairn:address`): left by an apply that died between
+    /// the create call and the state write. The engine adopts one instead of
+    /// creating a second. Objects in a terminal "deleted" state are not
+    /// returned. One call per create, so it must be a single filtered read.
+    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
+        Ok(Vec::new())
+    }
+
     /// Applies the changed attributes in place and returns the new attributes.
     async fn update(
         &self,

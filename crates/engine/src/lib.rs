@@ -1,1 +1,22 @@
+//! The cairn engine: builds the resource graph from a checked stack,
+//! refreshes what state records, plans per instance an action, and applies a
+//! plan concurrently while recording every completed operation in state.
+//!
+//! Generic over providers: it talks to the [`cairn_core::Registry`] only, so
+//! its tests and benchmarks run against the in-process provider in
+//! [`testing`].
 
+pub mod apply;
+pub mod diff;
+pub mod error;
+pub mod graph;
+pub mod plan;
+pub mod refresh;
+pub mod render;
+pub mod scope;
+pub mod testing;
+
+pub use apply::{apply, ApplyEvent, ApplyOptions, ApplyOutcome};
+pub use error::{EngineError, OperationError};
+pub use graph::ConfigGraph;
+pub use plan::{plan, Action, Drift, OutputChange, Plan, PlanOptions, Reason, ResourceChange};

@@ -1,0 +1,491 @@
+//! Apply: a ready-queue walk over the operations of a plan, at most
+//! `parallelism` in flight. Creates and updates run in dependency order,
+//! deletes in reverse; a replace is a delete followed by a create. Values
+//! that were unknown at plan time are substituted as operations complete.
+//!
+//! Every completed operation updates the in-memory state and hands it to the
+//! one [`StateWriter`]; on a failure or an interruption no new operation
+//! starts, in-flight ones finish, and the final state is awaited.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cairn_core::{Address, Object, OpContext, ProviderError, Registry, Resource, Value};
+use cairn_lang::{Diagnostic, Stack};
+use cairn_state::{Backend, OutputState, ResourceState, ResourceStatus, StateDocument, StateError, StateWriter, Version, WrittenBy};
+use tokio::task::JoinSet;
+
+use crate::diff::diff;
+use crate::error::OperationError;
+use crate::plan::{evaluate_output, Action, Plan};
+use crate::scope::{evaluate, mark_sensitive, planned_new, Objects};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    Create,
+    Update,
+    Delete,
+}
+
+impl OpKind {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            OpKind::Create => "create",
+            OpKind::Update => "update",
+            OpKind::Delete => "delete",
+        }
+    }
+    /// "Creating", "Modifying", "Destroying", as Terraform users read them.
+    pub fn progressive(&self) -> &'static str {
+        match self {
+            OpKind::Create => "Creating",
+            OpKind::Update => "Modifying",
+            OpKind::Delete => "Destroying",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum ApplyEvent {
+    Started { address: Address, op: OpKind },
+    StillRunning { address: Address, op: OpKind, elapsed: Duration },
+    Finished { address: Address, op: OpKind, elapsed: Duration, id: Option<String> },
+    Failed { address: Address, op: OpKind, elapsed: Duration },
+}
+
+pub type EventSink = Arc<dyn Fn(ApplyEvent) + Send + Sync>;
+
+pub struct ApplyOptions {
+    pub parallelism: usize,
+    /// Set (first Ctrl-C) to stop scheduling new operations.
+    pub stop: Arc<AtomicBool>,
+    pub events: Option<EventSink>,
+    pub written_by: WrittenBy,
+    pub timeout: Duration,
+    /// How often to report operations that are still running.
+    pub progress_interval: Duration,
+}
+
+impl ApplyOptions {
+    pub fn new(written_by: WrittenBy) -> Self {
+        ApplyOptions {
+            parallelism: 10,
+            stop: Arc::new(AtomicBool::new(false)),
+            events: None,
+            written_by,
+            timeout: Duration::from_secs(20 * 60),
+            progress_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ApplyOutcome {
+    pub errors: Vec<OperationError>,
+    /// Configuration problems found when substituting values known only now.
+    pub diagnostics: Vec<Diagnostic>,
+    pub interrupted: bool,
+    /// The state could not be written (the apply stopped early if so).
+    pub state_error: Option<StateError>,
+    pub completed: usize,
+    pub state: StateDocument,
+    pub version: Option<Version>,
+}
+
+impl ApplyOutcome {
+    pub fn succeeded(&self) -> bool {
+        self.errors.is_empty() && self.diagnostics.is_empty() && !self.interrupted && self.state_error.is_none()
+    }
+}
+
+struct Op {
+    change: usize,
+    kind: OpKind,
+    /// Operations that must finish first.
+    waits_for: usize,
+    unblocks: Vec<usize>,
+}
+
+enum Done {
+    Created(Object),
+    Updated(Object),
+    Deleted,
+}
+
+pub async fn apply(
+    plan: &Plan,
+    stack: &Stack,
+    registry: &Registry,
+    backend: Arc<dyn Backend>,
+    version: Option<Version>,
+    opts: ApplyOptions,
+) -> ApplyOutcome {
+    let mut ops = build_ops(plan);
+    let mut state = plan.state.clone();
+    let writer = StateWriter::spawn(backend, version, opts.written_by.clone());
+    let default_tags = stack.providers.get("aws").map(|p| p.default_tags.clone()).unwrap_or_default();
+    let emit = |e: ApplyEvent| {
+        if let Some(sink) = &opts.events {
+            sink(e)
+        }
+    };
+
+    let mut objects = Objects::default();
+    for (key, rs) in &state.resources {
+        if let Ok(a) = key.parse::<Address>() {
+            objects.set(a, &rs.attributes());
+        }
+    }
+
+    let mut ready: VecDeque<usize> = (0..ops.len()).filter(|&i| ops[i].waits_for == 0).collect();
+    let mut running: JoinSet<(usize, Result<Done, ProviderError>)> = JoinSet::new();
+    let mut started: HashMap<usize, Instant> = HashMap::new();
+    let mut errors = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut interrupted = false;
+    let mut halted = false;
+    let mut completed = 0;
+    let mut ticker = tokio::time::interval(opts.progress_interval);
+    ticker.tick().await;
+
+    loop {
+        while !halted && running.len() < opts.parallelism.max(1) {
+            let Some(i) = ready.pop_front() else { break };
+            if opts.stop.load(Ordering::SeqCst) {
+                interrupted = true;
+                halted = true;
+                break;
+            }
+            if writer.failure().is_some() {
+                halted = true;
+                break;
+            }
+            let change = &plan.changes[ops[i].change];
+            let Some(resource) = registry.resource(&change.type_name).cloned() else {
+                errors.push(OperationError {
+                    address: change.address.clone(),
+                    action: ops[i].kind.verb(),
+                    error: ProviderError::new("cairn", "UnknownType", format!("no provider offers `{}`", change.type_name)),
+                });
+                halted = true;
+                break;
+            };
+            let ctx = OpContext {
+                address: change.address.clone(),
+                stack: stack.qualified_name(),
+                default_tags: default_tags.clone(),
+                idempotency_token: String::new(),
+                timeout: opts.timeout,
+            };
+            let key = change.address.to_string();
+            let prior = state.resources.get(&key).map(|r| (r.id.clone(), r.attributes()));
+            let kind = ops[i].kind;
+            let task = match kind {
+                OpKind::Delete => match prior {
+                    Some((id, prior)) => Task::Delete { id, prior },
+                    // Already gone from state (deleted outside cairn): nothing to do.
+                    None => Task::Skip,
+                },
+                OpKind::Create | OpKind::Update => {
+                    let Some(block) = stack.resource(&change.address) else {
+                        halted = true;
+                        break;
+                    };
+                    match evaluate(block, resource.schema(), &objects) {
+                        Err(mut d) => {
+                            diagnostics.append(&mut d);
+                            halted = true;
+                            break;
+                        }
+                        Ok(desired) => match (kind, prior) {
+                            (OpKind::Update, Some((id, prior))) => {
+                                let d = diff(resource.schema(), &desired.attrs, &|n| desired.configured.contains(n), &prior);
+                                let mut planned = prior.clone();
+                                for name in &d.changed {
+                                    planned.insert(name.clone(), desired.attrs.get(name).cloned().unwrap_or_default());
+                                }
+                                if d.is_empty() {
+                                    Task::Unchanged(prior)
+                                } else {
+                                    Task::Update { id, prior, planned, changed: d.changed }
+                                }
+                            }
+                            _ => {
+                                let planned = planned_new(resource.schema(), &desired);
+                                let known_ids = state.resources.values().filter(|r| r.type_name == change.type_name).map(|r| r.id.clone()).collect();
+                                Task::Create { token: idempotency_token(&state.lineage, &key, &planned), planned, known_ids }
+                            }
+                        },
+                    }
+                }
+            };
+            let ctx = OpContext { idempotency_token: task.token(), ..ctx };
+            emit(ApplyEvent::Started { address: change.address.clone(), op: kind });
+            started.insert(i, Instant::now());
+            running.spawn(run(i, resource, ctx, task));
+        }
+
+        if running.is_empty() {
+            break;
+        }
+        let joined = tokio::select! {
+            j = running.join_next() => j,
+            _ = ticker.tick() => {
+                for (i, t) in &started {
+                    let change = &plan.changes[ops[*i].change];
+                    emit(ApplyEvent::StillRunning { address: change.address.clone(), op: ops[*i].kind, elapsed: t.elapsed() });
+                }
+                continue;
+            }
+        };
+        let Some(joined) = joined else { break };
+        let (i, result) = match joined {
+            Ok(r) => r,
+            Err(e) => {
+                // A panicking provider task: record it like any failure.
+                halted = true;
+                errors.push(OperationError {
+                    address: Address::managed("unknown", "unknown"),
+                    action: "apply",
+                    error: ProviderError::new("cairn", "InternalError", e.to_string()),
+                });
+                continue;
+            }
+        };
+        let elapsed = started.remove(&i).map(|t| t.elapsed()).unwrap_or_default();
+        let change = &plan.changes[ops[i].change];
+        let key = change.address.to_string();
+        let schema = registry.resource(&change.type_name).map(|r| r.schema());
+        let deps: Vec<String> = change.dependencies.iter().map(|d| d.to_string()).collect();
+        match result {
+            Ok(Done::Created(mut obj)) | Ok(Done::Updated(mut obj)) => {
+                if let Some(s) = schema {
+                    mark_sensitive(s, &mut obj);
+                }
+                carry_marks(&mut obj, change.after.as_ref());
+                let id = obj.get("id").and_then(Value::as_str).or(change.id.as_deref()).unwrap_or_default().to_string();
+                state.resources.insert(key, ResourceState::new(&change.type_name, &change.provider, &id, &obj, deps));
+                objects.set(change.address.clone(), &obj);
+                emit(ApplyEvent::Finished { address: change.address.clone(), op: ops[i].kind, elapsed, id: Some(id) });
+            }
+            Ok(Done::Deleted) => {
+                state.resources.remove(&key);
+                objects.remove(&change.address);
+                emit(ApplyEvent::Finished { address: change.address.clone(), op: ops[i].kind, elapsed, id: None });
+            }
+            Err(e) => {
+                if let Some(partial) = &e.partial {
+                    // The object exists although the operation failed: record
+                    // it (tainted) so that it is never lost; the next plan
+                    // replaces it.
+                    let id = partial.get("id").and_then(Value::as_str).or(change.id.as_deref()).unwrap_or_default().to_string();
+                    let mut rs = ResourceState::new(&change.type_name, &change.provider, &id, partial, deps);
+                    rs.status = ResourceStatus::Tainted;
+                    state.resources.insert(key, rs);
+                }
+                emit(ApplyEvent::Failed { address: change.address.clone(), op: ops[i].kind, elapsed });
+                errors.push(OperationError { address: change.address.clone(), action: ops[i].kind.verb(), error: e });
+                halted = true;
+                writer.submit(state.clone());
+                continue;
+            }
+        }
+        completed += 1;
+        writer.submit(state.clone());
+        for j in std::mem::take(&mut ops[i].unblocks) {
+            ops[j].waits_for -= 1;
+            if ops[j].waits_for == 0 {
+                ready.push_back(j);
+            }
+        }
+    }
+
+    let unscheduled = ops.iter().filter(|o| o.waits_for > 0).count();
+    if !halted && unscheduled > 0 {
+        halted = true;
+        errors.push(OperationError {
+            address: Address::managed("cairn", "apply"),
+            action: "apply",
+            error: ProviderError::new("cairn", "OrderingCycle", format!("{unscheduled} operation(s) could not be ordered")),
+        });
+    }
+    if !halted && !plan.destroy {
+        let mut outputs = std::collections::BTreeMap::new();
+        for o in &stack.outputs {
+            match evaluate_output(o, &objects) {
+                Ok(v) if v.is_wholly_known() => {
+                    outputs.insert(o.name.clone(), OutputState::new(&v));
+                }
+                Ok(_) => {}
+                Err(d) => diagnostics.push(d),
+            }
+        }
+        state.outputs = outputs;
+    } else if plan.destroy && errors.is_empty() && !interrupted {
+        state.outputs.clear();
+    }
+    writer.submit(state.clone());
+    let (version, state_error) = match writer.finish().await {
+        Ok(v) => (v, None),
+        Err(e) => (None, Some(e)),
+    };
+    ApplyOutcome { errors, diagnostics, interrupted, state_error, completed, state, version }
+}
+
+enum Task {
+    Create { planned: Object, token: String, known_ids: Vec<String> },
+    Update { id: String, prior: Object, planned: Object, changed: Vec<String> },
+    Unchanged(Object),
+    Delete { id: String, prior: Object },
+    Skip,
+}
+
+impl Task {
+    fn token(&self) -> String {
+        match self {
+            Task::Create { token, .. } => token.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+async fn run(i: usize, resource: Arc<dyn Resource>, ctx: OpContext, task: Task) -> (usize, Result<Done, ProviderError>) {
+    let started = Instant::now();
+    let result = match task {
+        Task::Create { planned, known_ids, .. } => create_or_adopt(resource.as_ref(), &ctx, &planned, &known_ids).await.map(Done::Created),
+        Task::Update { id, prior, planned, changed } => {
+            resource.update(&ctx, &id, &prior, &planned, &changed).await.map(Done::Updated)
+        }
+        Task::Unchanged(prior) => Ok(Done::Updated(prior)),
+        Task::Delete { id, prior } => resource.delete(&ctx, &id, &prior).await.map(|_| Done::Deleted),
+        Task::Skip => Ok(Done::Deleted),
+    };
+    tracing::debug!(address = %ctx.address, ms = started.elapsed().as_millis() as u64, ok = result.is_ok(), "operation finished");
+    (i, result)
+}
+
+/// Creates the object, unless an earlier apply that died before recording it
+/// already did: then that object (found by its ownership tags, and not one
+/// state already records) is adopted and brought up to date.
+async fn create_or_adopt(resource: &dyn Resource, ctx: &OpContext, planned: &Object, known_ids: &[String]) -> Result<Object, ProviderError> {
+    let found = resource.find_owned(ctx).await?;
+    let orphan = found.into_iter().find(|o| o.get("id").and_then(Value::as_str).is_some_and(|id| !known_ids.iter().any(|k| k == id)));
+    let Some(live) = orphan else {
+        return resource.create(ctx, planned).await;
+    };
+    let id = live.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+    tracing::info!(address = %ctx.address, id, "adopting an object left by an interrupted apply");
+    let configured = |n: &str| planned.get(n).is_some_and(|v| !v.is_null() && !v.is_unknown());
+    let d = diff(resource.schema(), planned, &configured, &live);
+    // Force-new differences cannot be fixed in place; the next plan shows them.
+    let changed: Vec<String> = d.changed.into_iter().filter(|c| !d.force_new.contains(c)).collect();
+    if changed.is_empty() {
+        return Ok(live);
+    }
+    let mut target = live.clone();
+    for name in &changed {
+        target.insert(name.clone(), planned.get(name).cloned().unwrap_or_default());
+    }
+    resource.update(ctx, &id, &live, &target, &changed).await
+}
+
+/// Sensitive marks of the planned values survive into the recorded object
+/// (a password that came from a sensitive variable stays sensitive).
+fn carry_marks(obj: &mut Object, planned: Option<&Object>) {
+    let Some(planned) = planned else { return };
+    for (name, v) in planned {
+        if v.contains_sensitive() {
+            if let Some(slot) = obj.get_mut(name) {
+                if !slot.is_sensitive() {
+                    *slot = Value::sensitive(std::mem::take(slot));
+                }
+            }
+        }
+    }
+}
+
+/// The same stack, lineage, address and planned attributes give the same
+/// token, so a create retried after a crash does not make a second object
+/// where the API honours client tokens.
+fn idempotency_token(lineage: &str, address: &str, planned: &Object) -> String {
+    let known: serde_json::Map<String, serde_json::Value> =
+        planned.iter().filter(|(_, v)| v.is_wholly_known()).map(|(k, v)| (k.clone(), v.to_json())).collect();
+    let material = format!("{lineage}\n{address}\n{}", serde_json::Value::Object(known));
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, material.as_bytes()).to_string()
+}
+
+/// Turns the plan's changes into operations with their ordering edges.
+fn build_ops(plan: &Plan) -> Vec<Op> {
+    let mut ops: Vec<Op> = Vec::new();
+    let mut create_or_update: HashMap<&Address, usize> = HashMap::new();
+    let mut delete: HashMap<&Address, usize> = HashMap::new();
+    for (ci, c) in plan.changes.iter().enumerate() {
+        let mut push = |kind| {
+            ops.push(Op { change: ci, kind, waits_for: 0, unblocks: Vec::new() });
+            ops.len() - 1
+        };
+        match c.action {
+            Action::NoOp => {}
+            Action::Create => {
+                create_or_update.insert(&c.address, push(OpKind::Create));
+            }
+            Action::Update => {
+                create_or_update.insert(&c.address, push(OpKind::Update));
+            }
+            Action::Delete => {
+                delete.insert(&c.address, push(OpKind::Delete));
+            }
+            Action::Replace => {
+                delete.insert(&c.address, push(OpKind::Delete));
+                create_or_update.insert(&c.address, push(OpKind::Create));
+            }
+        }
+    }
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    for c in &plan.changes {
+        if let Some(&op) = create_or_update.get(&c.address) {
+            for dep in &c.dependencies {
+                if let Some(&before) = create_or_update.get(dep) {
+                    edges.push((before, op));
+                }
+            }
+            if let Some(&del) = delete.get(&c.address) {
+                edges.push((del, op));
+            }
+        }
+        if let Some(&del) = delete.get(&c.address) {
+            // A resource is deleted only after everything that depended on
+            // it (as state recorded) is deleted.
+            let recorded = plan.state.resources.get(&c.address.to_string());
+            for dep in recorded.map(|r| r.dependencies.as_slice()).unwrap_or(&[]) {
+                if let Some(&dep_del) = dep.parse::<Address>().ok().as_ref().and_then(|a| delete.get(a)) {
+                    edges.push((del, dep_del));
+                }
+            }
+        }
+    }
+    // A resource that is only deleted (not replaced) goes after the updates
+    // of what used to depend on it: they stop referring to it first.
+    for c in &plan.changes {
+        let Some(&update) = create_or_update.get(&c.address) else { continue };
+        if c.action != Action::Update {
+            continue;
+        }
+        let recorded = plan.state.resources.get(&c.address.to_string());
+        for dep in recorded.map(|r| r.dependencies.as_slice()).unwrap_or(&[]) {
+            let Ok(dep) = dep.parse::<Address>() else { continue };
+            if let (Some(&del), false) = (delete.get(&dep), create_or_update.contains_key(&dep)) {
+                edges.push((update, del));
+            }
+        }
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    for (before, after) in edges {
+        ops[before].unblocks.push(after);
+        ops[after].waits_for += 1;
+    }
+    ops
+}

@@ -19,7 +19,9 @@ const NODES_PER_NETWORK: usize = 9;
 
 fn generate(dir: &std::path::Path) -> StateDocument {
     let mut state = StateDocument::new("bench", None);
-    let mut files = vec![String::from("[stack]\nname = \"bench\"\n\n[variable.prefix]\ntype = \"string\"\ndefault = \"bench\"\n")];
+    let mut files = vec![String::from(
+        "[stack]\nname = \"bench\"\n\n[variable.prefix]\ntype = \"string\"\ndefault = \"bench\"\n",
+    )];
     for n in 0..NETWORKS {
         let file = n / 100;
         if files.len() <= file + 1 {
@@ -36,11 +38,32 @@ fn generate(dir: &std::path::Path) -> StateDocument {
             ("name".to_string(), Value::from(format!("bench-{n}"))),
             ("id".to_string(), Value::from(net_id.as_str())),
             ("arn".to_string(), Value::from(format!("arn:test:{net_id}"))),
-            ("tags".to_string(), Value::Map([("Name".to_string(), Value::from(format!("n{n}"))), ("Team".to_string(), "core".into())].into())),
-            ("tags_all".to_string(), Value::Map([("Name".to_string(), Value::from(format!("n{n}"))), ("Team".to_string(), "core".into())].into())),
+            (
+                "tags".to_string(),
+                Value::Map(
+                    [
+                        ("Name".to_string(), Value::from(format!("n{n}"))),
+                        ("Team".to_string(), "core".into()),
+                    ]
+                    .into(),
+                ),
+            ),
+            (
+                "tags_all".to_string(),
+                Value::Map(
+                    [
+                        ("Name".to_string(), Value::from(format!("n{n}"))),
+                        ("Team".to_string(), "core".into()),
+                    ]
+                    .into(),
+                ),
+            ),
         ]
         .into();
-        state.resources.insert(format!("test_network.n{n}"), ResourceState::new("test_network", "aws", &net_id, &attrs, vec![]));
+        state.resources.insert(
+            format!("test_network.n{n}"),
+            ResourceState::new("test_network", "aws", &net_id, &attrs, vec![]),
+        );
         for k in 0..NODES_PER_NETWORK {
             let name = format!("n{n}_{k}");
             text.push_str(&format!(
@@ -50,7 +73,10 @@ fn generate(dir: &std::path::Path) -> StateDocument {
             let attrs: Object = [
                 ("network_id".to_string(), Value::from(net_id.as_str())),
                 ("size".to_string(), Value::from(k as i64)),
-                ("labels".to_string(), Value::from(vec![format!("bench-{n}"), format!("node-{k}")])),
+                (
+                    "labels".to_string(),
+                    Value::from(vec![format!("bench-{n}"), format!("node-{k}")]),
+                ),
                 ("password".to_string(), Value::Null),
                 ("id".to_string(), Value::from(id.as_str())),
                 ("arn".to_string(), Value::from(format!("arn:test:{id}"))),
@@ -58,7 +84,13 @@ fn generate(dir: &std::path::Path) -> StateDocument {
             .into();
             state.resources.insert(
                 format!("test_node.{name}"),
-                ResourceState::new("test_node", "aws", &id, &attrs, vec![format!("test_network.n{n}")]),
+                ResourceState::new(
+                    "test_node",
+                    "aws",
+                    &id,
+                    &attrs,
+                    vec![format!("test_network.n{n}")],
+                ),
             );
         }
     }
@@ -73,7 +105,10 @@ fn main() {
     let state = generate(dir.path());
     let cloud = Cloud::new();
     let registry = cloud.registry();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let runs = 7;
     let mut load_t = Vec::new();
     let mut graph_t = Vec::new();
@@ -89,11 +124,23 @@ fn main() {
         let graph = ConfigGraph::build(&stack).expect("graph");
         let t2 = Instant::now();
         let plan = rt
-            .block_on(cairn_engine::plan(&stack, &graph, &registry, Some(state.clone()), PlanOptions { refresh: false, destroy: false }))
+            .block_on(cairn_engine::plan(
+                &stack,
+                &graph,
+                &registry,
+                Some(state.clone()),
+                PlanOptions {
+                    refresh: false,
+                    destroy: false,
+                },
+            ))
             .expect("plan");
         let t3 = Instant::now();
         assert_eq!(plan.changes.len(), NETWORKS * (NODES_PER_NETWORK + 1));
-        assert!(!plan.has_changes(), "the generated state must match the stack");
+        assert!(
+            !plan.has_changes(),
+            "the generated state must match the stack"
+        );
         load_t.push(t1 - t0);
         graph_t.push(t2 - t1);
         plan_t.push(t3 - t2);
@@ -101,16 +148,28 @@ fn main() {
     }
     let report = |name: &str, v: &mut Vec<Duration>| {
         v.sort();
-        println!("{name:<22} median {:>8.1} ms   best {:>8.1} ms", v[v.len() / 2].as_secs_f64() * 1e3, v[0].as_secs_f64() * 1e3);
+        println!(
+            "{name:<22} median {:>8.1} ms   best {:>8.1} ms",
+            v[v.len() / 2].as_secs_f64() * 1e3,
+            v[0].as_secs_f64() * 1e3
+        );
     };
-    println!("{} resources, {} runs", NETWORKS * (NODES_PER_NETWORK + 1), runs);
+    println!(
+        "{} resources, {} runs",
+        NETWORKS * (NODES_PER_NETWORK + 1),
+        runs
+    );
     report("load + validate", &mut load_t);
     report("graph", &mut graph_t);
     report("plan --refresh=false", &mut plan_t);
     report("total", &mut total_t);
     let peak = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown".into());
     println!("peak resident memory   {peak}");
 }

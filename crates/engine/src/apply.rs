@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 
 use cairn_core::{Address, Object, OpContext, ProviderError, Registry, Resource, Value};
 use cairn_lang::{Diagnostic, Stack};
-use cairn_state::{Backend, OutputState, ResourceState, ResourceStatus, StateDocument, StateError, StateWriter, Version, WrittenBy};
+use cairn_state::{
+    Backend, OutputState, ResourceState, ResourceStatus, StateDocument, StateError, StateWriter,
+    Version, WrittenBy,
+};
 use tokio::task::JoinSet;
 
 use crate::diff::diff;
@@ -49,10 +52,26 @@ impl OpKind {
 
 #[derive(Debug, Clone)]
 pub enum ApplyEvent {
-    Started { address: Address, op: OpKind },
-    StillRunning { address: Address, op: OpKind, elapsed: Duration },
-    Finished { address: Address, op: OpKind, elapsed: Duration, id: Option<String> },
-    Failed { address: Address, op: OpKind, elapsed: Duration },
+    Started {
+        address: Address,
+        op: OpKind,
+    },
+    StillRunning {
+        address: Address,
+        op: OpKind,
+        elapsed: Duration,
+    },
+    Finished {
+        address: Address,
+        op: OpKind,
+        elapsed: Duration,
+        id: Option<String>,
+    },
+    Failed {
+        address: Address,
+        op: OpKind,
+        elapsed: Duration,
+    },
 }
 
 pub type EventSink = Arc<dyn Fn(ApplyEvent) + Send + Sync>;
@@ -96,7 +115,10 @@ pub struct ApplyOutcome {
 
 impl ApplyOutcome {
     pub fn succeeded(&self) -> bool {
-        self.errors.is_empty() && self.diagnostics.is_empty() && !self.interrupted && self.state_error.is_none()
+        self.errors.is_empty()
+            && self.diagnostics.is_empty()
+            && !self.interrupted
+            && self.state_error.is_none()
     }
 }
 
@@ -125,7 +147,11 @@ pub async fn apply(
     let mut ops = build_ops(plan);
     let mut state = plan.state.clone();
     let writer = StateWriter::spawn(backend, version, opts.written_by.clone());
-    let default_tags = stack.providers.get("aws").map(|p| p.default_tags.clone()).unwrap_or_default();
+    let default_tags = stack
+        .providers
+        .get("aws")
+        .map(|p| p.default_tags.clone())
+        .unwrap_or_default();
     let emit = |e: ApplyEvent| {
         if let Some(sink) = &opts.events {
             sink(e)
@@ -167,7 +193,11 @@ pub async fn apply(
                 errors.push(OperationError {
                     address: change.address.clone(),
                     action: ops[i].kind.verb(),
-                    error: ProviderError::new("cairn", "UnknownType", format!("no provider offers `{}`", change.type_name)),
+                    error: ProviderError::new(
+                        "cairn",
+                        "UnknownType",
+                        format!("no provider offers `{}`", change.type_name),
+                    ),
                 });
                 halted = true;
                 break;
@@ -180,7 +210,10 @@ pub async fn apply(
                 timeout: opts.timeout,
             };
             let key = change.address.to_string();
-            let prior = state.resources.get(&key).map(|r| (r.id.clone(), r.attributes()));
+            let prior = state
+                .resources
+                .get(&key)
+                .map(|r| (r.id.clone(), r.attributes()));
             let kind = ops[i].kind;
             let task = match kind {
                 OpKind::Delete => match prior {
@@ -201,28 +234,56 @@ pub async fn apply(
                         }
                         Ok(desired) => match (kind, prior) {
                             (OpKind::Update, Some((id, prior))) => {
-                                let d = diff(resource.schema(), &desired.attrs, &|n| desired.configured.contains(n), &prior);
+                                let d = diff(
+                                    resource.schema(),
+                                    &desired.attrs,
+                                    &|n| desired.configured.contains(n),
+                                    &prior,
+                                );
                                 let mut planned = prior.clone();
                                 for name in &d.changed {
-                                    planned.insert(name.clone(), desired.attrs.get(name).cloned().unwrap_or_default());
+                                    planned.insert(
+                                        name.clone(),
+                                        desired.attrs.get(name).cloned().unwrap_or_default(),
+                                    );
                                 }
                                 if d.is_empty() {
                                     Task::Unchanged(prior)
                                 } else {
-                                    Task::Update { id, prior, planned, changed: d.changed }
+                                    Task::Update {
+                                        id,
+                                        prior,
+                                        planned,
+                                        changed: d.changed,
+                                    }
                                 }
                             }
                             _ => {
                                 let planned = planned_new(resource.schema(), &desired);
-                                let known_ids = state.resources.values().filter(|r| r.type_name == change.type_name).map(|r| r.id.clone()).collect();
-                                Task::Create { token: idempotency_token(&state.lineage, &key, &planned), planned, known_ids }
+                                let known_ids = state
+                                    .resources
+                                    .values()
+                                    .filter(|r| r.type_name == change.type_name)
+                                    .map(|r| r.id.clone())
+                                    .collect();
+                                Task::Create {
+                                    token: idempotency_token(&state.lineage, &key, &planned),
+                                    planned,
+                                    known_ids,
+                                }
                             }
                         },
                     }
                 }
             };
-            let ctx = OpContext { idempotency_token: task.token(), ..ctx };
-            emit(ApplyEvent::Started { address: change.address.clone(), op: kind });
+            let ctx = OpContext {
+                idempotency_token: task.token(),
+                ..ctx
+            };
+            emit(ApplyEvent::Started {
+                address: change.address.clone(),
+                op: kind,
+            });
             started.insert(i, Instant::now());
             running.spawn(run(i, resource, ctx, task));
         }
@@ -265,28 +326,60 @@ pub async fn apply(
                     mark_sensitive(s, &mut obj);
                 }
                 carry_marks(&mut obj, change.after.as_ref());
-                let id = obj.get("id").and_then(Value::as_str).or(change.id.as_deref()).unwrap_or_default().to_string();
-                state.resources.insert(key, ResourceState::new(&change.type_name, &change.provider, &id, &obj, deps));
+                let id = obj
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .or(change.id.as_deref())
+                    .unwrap_or_default()
+                    .to_string();
+                state.resources.insert(
+                    key,
+                    ResourceState::new(&change.type_name, &change.provider, &id, &obj, deps),
+                );
                 objects.set(change.address.clone(), &obj);
-                emit(ApplyEvent::Finished { address: change.address.clone(), op: ops[i].kind, elapsed, id: Some(id) });
+                emit(ApplyEvent::Finished {
+                    address: change.address.clone(),
+                    op: ops[i].kind,
+                    elapsed,
+                    id: Some(id),
+                });
             }
             Ok(Done::Deleted) => {
                 state.resources.remove(&key);
                 objects.remove(&change.address);
-                emit(ApplyEvent::Finished { address: change.address.clone(), op: ops[i].kind, elapsed, id: None });
+                emit(ApplyEvent::Finished {
+                    address: change.address.clone(),
+                    op: ops[i].kind,
+                    elapsed,
+                    id: None,
+                });
             }
             Err(e) => {
                 if let Some(partial) = &e.partial {
                     // The object exists although the operation failed: record
                     // it (tainted) so that it is never lost; the next plan
                     // replaces it.
-                    let id = partial.get("id").and_then(Value::as_str).or(change.id.as_deref()).unwrap_or_default().to_string();
-                    let mut rs = ResourceState::new(&change.type_name, &change.provider, &id, partial, deps);
+                    let id = partial
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .or(change.id.as_deref())
+                        .unwrap_or_default()
+                        .to_string();
+                    let mut rs =
+                        ResourceState::new(&change.type_name, &change.provider, &id, partial, deps);
                     rs.status = ResourceStatus::Tainted;
                     state.resources.insert(key, rs);
                 }
-                emit(ApplyEvent::Failed { address: change.address.clone(), op: ops[i].kind, elapsed });
-                errors.push(OperationError { address: change.address.clone(), action: ops[i].kind.verb(), error: e });
+                emit(ApplyEvent::Failed {
+                    address: change.address.clone(),
+                    op: ops[i].kind,
+                    elapsed,
+                });
+                errors.push(OperationError {
+                    address: change.address.clone(),
+                    action: ops[i].kind.verb(),
+                    error: e,
+                });
                 halted = true;
                 writer.submit(state.clone());
                 continue;
@@ -308,7 +401,11 @@ pub async fn apply(
         errors.push(OperationError {
             address: Address::managed("cairn", "apply"),
             action: "apply",
-            error: ProviderError::new("cairn", "OrderingCycle", format!("{unscheduled} operation(s) could not be ordered")),
+            error: ProviderError::new(
+                "cairn",
+                "OrderingCycle",
+                format!("{unscheduled} operation(s) could not be ordered"),
+            ),
         });
     }
     if !halted && !plan.destroy {
@@ -331,14 +428,34 @@ pub async fn apply(
         Ok(v) => (v, None),
         Err(e) => (None, Some(e)),
     };
-    ApplyOutcome { errors, diagnostics, interrupted, state_error, completed, state, version }
+    ApplyOutcome {
+        errors,
+        diagnostics,
+        interrupted,
+        state_error,
+        completed,
+        state,
+        version,
+    }
 }
 
 enum Task {
-    Create { planned: Object, token: String, known_ids: Vec<String> },
-    Update { id: String, prior: Object, planned: Object, changed: Vec<String> },
+    Create {
+        planned: Object,
+        token: String,
+        known_ids: Vec<String>,
+    },
+    Update {
+        id: String,
+        prior: Object,
+        planned: Object,
+        changed: Vec<String>,
+    },
     Unchanged(Object),
-    Delete { id: String, prior: Object },
+    Delete {
+        id: String,
+        prior: Object,
+    },
     Skip,
 }
 
@@ -351,15 +468,33 @@ impl Task {
     }
 }
 
-async fn run(i: usize, resource: Arc<dyn Resource>, ctx: OpContext, task: Task) -> (usize, Result<Done, ProviderError>) {
+async fn run(
+    i: usize,
+    resource: Arc<dyn Resource>,
+    ctx: OpContext,
+    task: Task,
+) -> (usize, Result<Done, ProviderError>) {
     let started = Instant::now();
     let result = match task {
-        Task::Create { planned, known_ids, .. } => create_or_adopt(resource.as_ref(), &ctx, &planned, &known_ids).await.map(Done::Created),
-        Task::Update { id, prior, planned, changed } => {
-            resource.update(&ctx, &id, &prior, &planned, &changed).await.map(Done::Updated)
-        }
+        Task::Create {
+            planned, known_ids, ..
+        } => create_or_adopt(resource.as_ref(), &ctx, &planned, &known_ids)
+            .await
+            .map(Done::Created),
+        Task::Update {
+            id,
+            prior,
+            planned,
+            changed,
+        } => resource
+            .update(&ctx, &id, &prior, &planned, &changed)
+            .await
+            .map(Done::Updated),
         Task::Unchanged(prior) => Ok(Done::Updated(prior)),
-        Task::Delete { id, prior } => resource.delete(&ctx, &id, &prior).await.map(|_| Done::Deleted),
+        Task::Delete { id, prior } => resource
+            .delete(&ctx, &id, &prior)
+            .await
+            .map(|_| Done::Deleted),
         Task::Skip => Ok(Done::Deleted),
     };
     tracing::debug!(address = %ctx.address, ms = started.elapsed().as_millis() as u64, ok = result.is_ok(), "operation finished");
@@ -369,18 +504,39 @@ async fn run(i: usize, resource: Arc<dyn Resource>, ctx: OpContext, task: Task) 
 /// Creates the object, unless an earlier apply that died before recording it
 /// already did: then that object (found by its ownership tags, and not one
 /// state already records) is adopted and brought up to date.
-async fn create_or_adopt(resource: &dyn Resource, ctx: &OpContext, planned: &Object, known_ids: &[String]) -> Result<Object, ProviderError> {
+async fn create_or_adopt(
+    resource: &dyn Resource,
+    ctx: &OpContext,
+    planned: &Object,
+    known_ids: &[String],
+) -> Result<Object, ProviderError> {
     let found = resource.find_owned(ctx).await?;
-    let orphan = found.into_iter().find(|o| o.get("id").and_then(Value::as_str).is_some_and(|id| !known_ids.iter().any(|k| k == id)));
+    let orphan = found.into_iter().find(|o| {
+        o.get("id")
+            .and_then(Value::as_str)
+            .is_some_and(|id| !known_ids.iter().any(|k| k == id))
+    });
     let Some(live) = orphan else {
         return resource.create(ctx, planned).await;
     };
-    let id = live.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let id = live
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     tracing::info!(address = %ctx.address, id, "adopting an object left by an interrupted apply");
-    let configured = |n: &str| planned.get(n).is_some_and(|v| !v.is_null() && !v.is_unknown());
+    let configured = |n: &str| {
+        planned
+            .get(n)
+            .is_some_and(|v| !v.is_null() && !v.is_unknown())
+    };
     let d = diff(resource.schema(), planned, &configured, &live);
     // Force-new differences cannot be fixed in place; the next plan shows them.
-    let changed: Vec<String> = d.changed.into_iter().filter(|c| !d.force_new.contains(c)).collect();
+    let changed: Vec<String> = d
+        .changed
+        .into_iter()
+        .filter(|c| !d.force_new.contains(c))
+        .collect();
     if changed.is_empty() {
         return Ok(live);
     }
@@ -410,8 +566,11 @@ fn carry_marks(obj: &mut Object, planned: Option<&Object>) {
 /// token, so a create retried after a crash does not make a second object
 /// where the API honours client tokens.
 fn idempotency_token(lineage: &str, address: &str, planned: &Object) -> String {
-    let known: serde_json::Map<String, serde_json::Value> =
-        planned.iter().filter(|(_, v)| v.is_wholly_known()).map(|(k, v)| (k.clone(), v.to_json())).collect();
+    let known: serde_json::Map<String, serde_json::Value> = planned
+        .iter()
+        .filter(|(_, v)| v.is_wholly_known())
+        .map(|(k, v)| (k.clone(), v.to_json()))
+        .collect();
     let material = format!("{lineage}\n{address}\n{}", serde_json::Value::Object(known));
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, material.as_bytes()).to_string()
 }
@@ -423,7 +582,12 @@ fn build_ops(plan: &Plan) -> Vec<Op> {
     let mut delete: HashMap<&Address, usize> = HashMap::new();
     for (ci, c) in plan.changes.iter().enumerate() {
         let mut push = |kind| {
-            ops.push(Op { change: ci, kind, waits_for: 0, unblocks: Vec::new() });
+            ops.push(Op {
+                change: ci,
+                kind,
+                waits_for: 0,
+                unblocks: Vec::new(),
+            });
             ops.len() - 1
         };
         match c.action {
@@ -460,7 +624,12 @@ fn build_ops(plan: &Plan) -> Vec<Op> {
             // it (as state recorded) is deleted.
             let recorded = plan.state.resources.get(&c.address.to_string());
             for dep in recorded.map(|r| r.dependencies.as_slice()).unwrap_or(&[]) {
-                if let Some(&dep_del) = dep.parse::<Address>().ok().as_ref().and_then(|a| delete.get(a)) {
+                if let Some(&dep_del) = dep
+                    .parse::<Address>()
+                    .ok()
+                    .as_ref()
+                    .and_then(|a| delete.get(a))
+                {
                     edges.push((del, dep_del));
                 }
             }
@@ -469,13 +638,17 @@ fn build_ops(plan: &Plan) -> Vec<Op> {
     // A resource that is only deleted (not replaced) goes after the updates
     // of what used to depend on it: they stop referring to it first.
     for c in &plan.changes {
-        let Some(&update) = create_or_update.get(&c.address) else { continue };
+        let Some(&update) = create_or_update.get(&c.address) else {
+            continue;
+        };
         if c.action != Action::Update {
             continue;
         }
         let recorded = plan.state.resources.get(&c.address.to_string());
         for dep in recorded.map(|r| r.dependencies.as_slice()).unwrap_or(&[]) {
-            let Ok(dep) = dep.parse::<Address>() else { continue };
+            let Ok(dep) = dep.parse::<Address>() else {
+                continue;
+            };
             if let (Some(&del), false) = (delete.get(&dep), create_or_update.contains_key(&dep)) {
                 edges.push((update, del));
             }

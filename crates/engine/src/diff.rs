@@ -19,9 +19,13 @@ pub fn same(ty: &Type, a: &Value, b: &Value) -> bool {
     }
     match (ty, a, b) {
         (Type::Set(t), Value::List(x), Value::List(y)) => same_set(t, x, y),
-        (Type::List(t), Value::List(x), Value::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(t, p, q)),
+        (Type::List(t), Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(t, p, q))
+        }
         (Type::Map(t), Value::Map(x), Value::Map(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(t, v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same(t, v, w)))
         }
         (Type::Object(schema), Value::Map(x), Value::Map(y)) => same_object(schema, x, y),
         (Type::JsonString, Value::String(x), Value::String(y)) => same_json(x, y),
@@ -45,12 +49,18 @@ fn same_set(t: &Type, x: &[Value], y: &[Value]) -> bool {
         return false;
     }
     let mut used = vec![false; y.len()];
-    x.iter().all(|p| match y.iter().enumerate().position(|(i, q)| !used[i] && same(t, p, q)) {
-        Some(i) => {
-            used[i] = true;
-            true
+    x.iter().all(|p| {
+        match y
+            .iter()
+            .enumerate()
+            .position(|(i, q)| !used[i] && same(t, p, q))
+        {
+            Some(i) => {
+                used[i] = true;
+                true
+            }
+            None => false,
         }
-        None => false,
     })
 }
 
@@ -63,7 +73,10 @@ fn same_object(schema: &Schema, x: &Object, y: &Object) -> bool {
 }
 
 fn same_json(x: &str, y: &str) -> bool {
-    match (serde_json::from_str::<serde_json::Value>(x), serde_json::from_str::<serde_json::Value>(y)) {
+    match (
+        serde_json::from_str::<serde_json::Value>(x),
+        serde_json::from_str::<serde_json::Value>(y),
+    ) {
         (Ok(a), Ok(b)) => normalize_json(a) == normalize_json(b),
         _ => x == y,
     }
@@ -106,11 +119,18 @@ impl AttrDiff {
 
 /// Compares every configurable attribute. An optional+computed attribute the
 /// configuration leaves unset keeps its live value, so it is never a change.
-pub fn diff(schema: &Schema, desired: &Object, configured: &dyn Fn(&str) -> bool, live: &Object) -> AttrDiff {
+pub fn diff(
+    schema: &Schema,
+    desired: &Object,
+    configured: &dyn Fn(&str) -> bool,
+    live: &Object,
+) -> AttrDiff {
     let null = Value::Null;
     let mut out = AttrDiff::default();
     for (name, attr) in &schema.attributes {
-        if !attr.is_configurable() || (attr.presence == Presence::OptionalComputed && !configured(name)) {
+        if !attr.is_configurable()
+            || (attr.presence == Presence::OptionalComputed && !configured(name))
+        {
             continue;
         }
         let want = desired.get(*name).unwrap_or(&null);
@@ -136,7 +156,11 @@ mod tests {
 
     #[test]
     fn empty_values_match_null_and_sets_ignore_order() {
-        assert!(same(&Type::list(Type::String), &Value::Null, &Value::List(vec![])));
+        assert!(same(
+            &Type::list(Type::String),
+            &Value::Null,
+            &Value::List(vec![])
+        ));
         assert!(same(&Type::Bool, &Value::Null, &false.into()));
         assert!(!same(&Type::Number, &Value::Null, &0.into()));
         let a = Value::from(vec!["a", "b"]);
@@ -150,7 +174,11 @@ mod tests {
         let a = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#;
         let b = r#"{"Statement": {"Resource": "*", "Action": ["kms:*"], "Effect": "Allow"}, "Version": "2012-10-17"}"#;
         assert!(same(&Type::JsonString, &s(a), &s(b)));
-        assert!(!same(&Type::JsonString, &s(a), &s(&a.replace("Allow", "Deny"))));
+        assert!(!same(
+            &Type::JsonString,
+            &s(a),
+            &s(&a.replace("Allow", "Deny"))
+        ));
     }
 
     #[test]
@@ -160,7 +188,11 @@ mod tests {
             .attr("enable_dns", Attribute::bool().default(true))
             .attr("name", Attribute::string().optional_computed())
             .attr("id", Attribute::string().computed());
-        let desired: Object = [("cidr_block".into(), s("10.1.0.0/16")), ("enable_dns".into(), false.into())].into();
+        let desired: Object = [
+            ("cidr_block".into(), s("10.1.0.0/16")),
+            ("enable_dns".into(), false.into()),
+        ]
+        .into();
         let live: Object = [
             ("cidr_block".into(), s("10.0.0.0/16")),
             ("enable_dns".into(), true.into()),
@@ -168,7 +200,12 @@ mod tests {
             ("id".into(), s("vpc-1")),
         ]
         .into();
-        let d = diff(&schema, &desired, &|n| n == "cidr_block" || n == "enable_dns", &live);
+        let d = diff(
+            &schema,
+            &desired,
+            &|n| n == "cidr_block" || n == "enable_dns",
+            &live,
+        );
         assert_eq!(d.changed, ["cidr_block", "enable_dns"]);
         assert_eq!(d.force_new, ["cidr_block"]);
     }

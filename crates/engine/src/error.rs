@@ -23,7 +23,9 @@ pub enum EngineError {
     #[error("{} operation(s) failed", .0.len())]
     Operations(Vec<OperationError>),
     /// State records a resource of a type no provider offers.
-    #[error("state records `{address}` of type `{type_name}`, which no configured provider offers")]
+    #[error(
+        "state records `{address}` of type `{type_name}`, which no configured provider offers"
+    )]
     UnknownType { address: String, type_name: String },
     #[error("state records an invalid address `{0}`")]
     BadAddress(String),

@@ -36,7 +36,13 @@ impl ConfigGraph {
             for expr in r.attributes.values() {
                 for reference in expr.references() {
                     if let Some(&from) = index.get(reference.address()) {
-                        graph.update_edge(from, to, Edge { span: reference.span });
+                        graph.update_edge(
+                            from,
+                            to,
+                            Edge {
+                                span: reference.span,
+                            },
+                        );
                     }
                 }
             }
@@ -47,7 +53,11 @@ impl ConfigGraph {
             }
         }
         match toposort(&graph, None) {
-            Ok(order) => Ok(ConfigGraph { graph, index, order }),
+            Ok(order) => Ok(ConfigGraph {
+                graph,
+                index,
+                order,
+            }),
             Err(_) => Err(cycle_diagnostics(&graph, stack)),
         }
     }
@@ -63,9 +73,14 @@ impl ConfigGraph {
 
     /// The direct dependencies of a resource.
     pub fn dependencies(&self, a: &Address) -> Vec<&Address> {
-        let Some(n) = self.node(a) else { return Vec::new() };
-        let mut deps: Vec<&Address> =
-            self.graph.edges_directed(n, petgraph::Direction::Incoming).map(|e| &self.graph[e.source()]).collect();
+        let Some(n) = self.node(a) else {
+            return Vec::new();
+        };
+        let mut deps: Vec<&Address> = self
+            .graph
+            .edges_directed(n, petgraph::Direction::Incoming)
+            .map(|e| &self.graph[e.source()])
+            .collect();
         deps.sort();
         deps
     }
@@ -85,8 +100,12 @@ impl ConfigGraph {
 
     pub fn to_mermaid(&self) -> String {
         let mut out = String::from("graph RL\n");
-        let ids: HashMap<String, usize> =
-            self.sorted_nodes().into_iter().enumerate().map(|(i, n)| (self.graph[n].to_string(), i)).collect();
+        let ids: HashMap<String, usize> = self
+            .sorted_nodes()
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (self.graph[n].to_string(), i))
+            .collect();
         let mut names: Vec<(&String, &usize)> = ids.iter().collect();
         names.sort_by_key(|(_, i)| **i);
         for (name, i) in names {
@@ -108,7 +127,12 @@ impl ConfigGraph {
         let mut edges: Vec<(String, String)> = self
             .graph
             .edge_references()
-            .map(|e| (self.graph[e.source()].to_string(), self.graph[e.target()].to_string()))
+            .map(|e| {
+                (
+                    self.graph[e.source()].to_string(),
+                    self.graph[e.target()].to_string(),
+                )
+            })
             .collect();
         edges.sort();
         edges
@@ -132,7 +156,11 @@ fn cycle_diagnostics(graph: &DiGraph<Address, Edge>, stack: &Stack) -> Vec<Diagn
     sccs.sort_by(|a, b| graph[a[0]].cmp(&graph[b[0]]));
     for scc in sccs {
         let cycle = find_cycle(graph, &scc);
-        let names: Vec<String> = cycle.iter().chain(cycle.first()).map(|n| graph[*n].to_string()).collect();
+        let names: Vec<String> = cycle
+            .iter()
+            .chain(cycle.first())
+            .map(|n| graph[*n].to_string())
+            .collect();
         let first = &graph[cycle[0]];
         let header = stack.resource(first).map(|r| r.span);
         let mut d = Diagnostic::new(format!("dependency cycle: {}", names.join(" -> ")))
@@ -143,7 +171,10 @@ fn cycle_diagnostics(graph: &DiGraph<Address, Edge>, stack: &Stack) -> Vec<Diagn
             // The cycle is listed dependents-first: `a -> b` means a depends on b.
             let (dependent, dependency) = (*pair.0, *pair.1);
             if let Some(e) = graph.find_edge(dependency, dependent) {
-                d = d.note(graph[e].span, format!("{} depends on {}", graph[dependent], graph[dependency]));
+                d = d.note(
+                    graph[e].span,
+                    format!("{} depends on {}", graph[dependent], graph[dependency]),
+                );
             }
         }
         out.push(d);

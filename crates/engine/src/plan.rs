@@ -154,7 +154,9 @@ impl Plan {
     }
 
     pub fn change(&self, address: &str) -> Option<&ResourceChange> {
-        self.changes.iter().find(|c| c.address.to_string() == address)
+        self.changes
+            .iter()
+            .find(|c| c.address.to_string() == address)
     }
 }
 
@@ -169,7 +171,10 @@ pub struct PlanOptions {
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { refresh: true, destroy: false }
+        PlanOptions {
+            refresh: true,
+            destroy: false,
+        }
     }
 }
 
@@ -182,7 +187,11 @@ pub async fn plan(
 ) -> Result<Plan, EngineError> {
     let state_existed = prior.is_some();
     let mut state = prior.unwrap_or_else(|| StateDocument::new(&stack.name, stack.env.as_deref()));
-    let default_tags = stack.providers.get("aws").map(|p| p.default_tags.clone()).unwrap_or_default();
+    let default_tags = stack
+        .providers
+        .get("aws")
+        .map(|p| p.default_tags.clone())
+        .unwrap_or_default();
     let refreshed: Option<Refreshed> = if opts.refresh && !state.resources.is_empty() {
         Some(refresh(&state, registry, &ReadContext { default_tags }).await?)
     } else {
@@ -194,11 +203,16 @@ pub async fn plan(
     let mut current: BTreeMap<String, Option<Object>> = BTreeMap::new();
     for (addr, rs) in &state.resources {
         let recorded = rs.attributes();
-        let live = match &refreshed {
-            Some(r) => r.get(addr).cloned().flatten(),
-            None => Some(recorded.clone()),
+        let Some(r) = &refreshed else {
+            // Not refreshed: live is what was recorded, and there is no drift.
+            current.insert(addr.clone(), Some(recorded));
+            continue;
         };
-        if let (Some(schema), Ok(address)) = (registry.resource(&rs.type_name).map(|r| r.schema()), addr.parse::<Address>()) {
+        let live = r.get(addr).cloned().flatten();
+        if let (Some(schema), Ok(address)) = (
+            registry.resource(&rs.type_name).map(|r| r.schema()),
+            addr.parse::<Address>(),
+        ) {
             match &live {
                 None => drift.push(Drift {
                     address,
@@ -213,7 +227,11 @@ pub async fn plan(
                         .iter()
                         .filter(|(n, a)| {
                             let null = Value::Null;
-                            !same(&a.ty, recorded.get(**n).unwrap_or(&null), l.get(**n).unwrap_or(&null))
+                            !same(
+                                &a.ty,
+                                recorded.get(**n).unwrap_or(&null),
+                                l.get(**n).unwrap_or(&null),
+                            )
                         })
                         .map(|(n, _)| n.to_string())
                         .collect();
@@ -241,7 +259,13 @@ pub async fn plan(
             match live {
                 Some(obj) => {
                     if let Some(rs) = state.resources.get_mut(addr) {
-                        let mut updated = cairn_state::ResourceState::new(&rs.type_name, &rs.provider, &rs.id, obj, rs.dependencies.clone());
+                        let mut updated = cairn_state::ResourceState::new(
+                            &rs.type_name,
+                            &rs.provider,
+                            &rs.id,
+                            obj,
+                            rs.dependencies.clone(),
+                        );
                         updated.status = rs.status;
                         *rs = updated;
                     }
@@ -257,10 +281,15 @@ pub async fn plan(
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut objects = Objects::default();
 
+    let blocks = stack.resource_index();
     if !opts.destroy {
         for address in graph.ordered() {
-            let Some(block) = stack.resource(address) else { continue };
-            let Some(resource) = registry.resource(&address.type_name) else { continue };
+            let Some(block) = blocks.get(address).copied() else {
+                continue;
+            };
+            let Some(resource) = registry.resource(&address.type_name) else {
+                continue;
+            };
             let schema = resource.schema();
             let desired = match evaluate(block, schema, &objects) {
                 Ok(d) => d,
@@ -272,7 +301,8 @@ pub async fn plan(
             let key = address.to_string();
             let recorded = state.resources.get(&key);
             let live = current.get(&key).cloned().flatten();
-            let dependencies: Vec<Address> = graph.dependencies(address).into_iter().cloned().collect();
+            let dependencies: Vec<Address> =
+                graph.dependencies(address).into_iter().cloned().collect();
             let mut change = ResourceChange {
                 address: address.clone(),
                 type_name: address.type_name.clone(),
@@ -289,11 +319,22 @@ pub async fn plan(
                 (Some(live), Some(rs)) if rs.status == ResourceStatus::Tainted => {
                     change.action = Action::Replace;
                     change.reasons.push(Reason::Tainted);
-                    change.changed = diff(schema, &desired.attrs, &|n| desired.configured.contains(n), live).changed;
+                    change.changed = diff(
+                        schema,
+                        &desired.attrs,
+                        &|n| desired.configured.contains(n),
+                        live,
+                    )
+                    .changed;
                     change.after = Some(planned_new(schema, &desired));
                 }
                 (Some(live), _) => {
-                    let d = diff(schema, &desired.attrs, &|n| desired.configured.contains(n), live);
+                    let d = diff(
+                        schema,
+                        &desired.attrs,
+                        &|n| desired.configured.contains(n),
+                        live,
+                    );
                     if !d.force_new.is_empty() {
                         change.action = Action::Replace;
                         change.reasons.push(Reason::ForceNew(d.force_new.clone()));
@@ -302,10 +343,14 @@ pub async fn plan(
                         change.action = Action::Update;
                         let mut after = live.clone();
                         for name in &d.changed {
-                            after.insert(name.clone(), desired.attrs.get(name).cloned().unwrap_or_default());
+                            after.insert(
+                                name.clone(),
+                                desired.attrs.get(name).cloned().unwrap_or_default(),
+                            );
                         }
                         // tags_all is tags over default_tags: it changes with tags.
-                        if d.changed.iter().any(|c| c == "tags") && schema.get("tags_all").is_some() {
+                        if d.changed.iter().any(|c| c == "tags") && schema.get("tags_all").is_some()
+                        {
                             after.insert("tags_all".into(), Value::Unknown);
                         }
                         change.after = Some(after);
@@ -337,35 +382,66 @@ pub async fn plan(
     // Everything in state that the configuration no longer has (or all of
     // it, for destroy) is deleted.
     for (key, rs) in &state.resources {
-        let address: Address = key.parse().map_err(|_| EngineError::BadAddress(key.clone()))?;
-        if !opts.destroy && stack.resource(&address).is_some() {
+        let address: Address = key
+            .parse()
+            .map_err(|_| EngineError::BadAddress(key.clone()))?;
+        if !opts.destroy && blocks.contains_key(&address) {
             continue;
         }
         changes.push(ResourceChange {
             type_name: rs.type_name.clone(),
             provider: rs.provider.clone(),
             action: Action::Delete,
-            reasons: vec![if opts.destroy { Reason::Destroy } else { Reason::NotInConfig }],
+            reasons: vec![if opts.destroy {
+                Reason::Destroy
+            } else {
+                Reason::NotInConfig
+            }],
             id: Some(rs.id.clone()),
             before: current.get(key).cloned().flatten(),
             after: None,
             changed: Vec::new(),
-            dependencies: rs.dependencies.iter().filter_map(|d| d.parse().ok()).collect(),
+            dependencies: rs
+                .dependencies
+                .iter()
+                .filter_map(|d| d.parse().ok())
+                .collect(),
             address,
         });
     }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
 
-    let outputs = if opts.destroy { Vec::new() } else { plan_outputs(stack, &state, &objects)? };
-    Ok(Plan { stack: stack.name.clone(), env: stack.env.clone(), destroy: opts.destroy, changes, drift, outputs, state, state_existed })
+    let outputs = if opts.destroy {
+        Vec::new()
+    } else {
+        plan_outputs(stack, &state, &objects)?
+    };
+    Ok(Plan {
+        stack: stack.name.clone(),
+        env: stack.env.clone(),
+        destroy: opts.destroy,
+        changes,
+        drift,
+        outputs,
+        state,
+        state_existed,
+    })
 }
 
-fn plan_outputs(stack: &Stack, state: &StateDocument, objects: &Objects) -> Result<Vec<OutputChange>, EngineError> {
+fn plan_outputs(
+    stack: &Stack,
+    state: &StateDocument,
+    objects: &Objects,
+) -> Result<Vec<OutputChange>, EngineError> {
     let mut out = Vec::new();
     let mut diagnostics = Vec::new();
     for o in &stack.outputs {
         match evaluate_output(o, objects) {
-            Ok(after) => out.push(OutputChange { name: o.name.clone(), before: state.outputs.get(&o.name).map(|s| s.value()), after }),
+            Ok(after) => out.push(OutputChange {
+                name: o.name.clone(),
+                before: state.outputs.get(&o.name).map(|s| s.value()),
+                after,
+            }),
             Err(d) => diagnostics.push(d),
         }
     }
@@ -379,11 +455,20 @@ fn plan_outputs(stack: &Stack, state: &StateDocument, objects: &Objects) -> Resu
 /// Evaluates an output. A sensitive value in an output not declared
 /// `sensitive = true` is an error, so a secret cannot reach `cairn output`
 /// unnoticed.
-pub fn evaluate_output(o: &cairn_lang::OutputBlock, scope: &dyn cairn_lang::Scope) -> Result<Value, Diagnostic> {
-    let v = o.value.eval(scope).map_err(|e| Diagnostic::at(e.message, e.span))?;
+pub fn evaluate_output(
+    o: &cairn_lang::OutputBlock,
+    scope: &dyn cairn_lang::Scope,
+) -> Result<Value, Diagnostic> {
+    let v = o
+        .value
+        .eval(scope)
+        .map_err(|e| Diagnostic::at(e.message, e.span))?;
     if v.contains_sensitive() && !o.sensitive {
-        return Err(Diagnostic::at(format!("output `{}` refers to a sensitive value", o.name), o.value.span)
-            .hint("add `sensitive = true` to the output if showing it masked is intended"));
+        return Err(Diagnostic::at(
+            format!("output `{}` refers to a sensitive value", o.name),
+            o.value.span,
+        )
+        .hint("add `sensitive = true` to the output if showing it masked is intended"));
     }
     Ok(if o.sensitive { Value::sensitive(v) } else { v })
 }

@@ -15,21 +15,39 @@ use crate::scope::mark_sensitive;
 /// Per state address: the live attributes, or `None` if the resource is gone.
 pub type Refreshed = BTreeMap<String, Option<Object>>;
 
-pub async fn refresh(state: &StateDocument, registry: &Registry, ctx: &ReadContext) -> Result<Refreshed, EngineError> {
+pub async fn refresh(
+    state: &StateDocument,
+    registry: &Registry,
+    ctx: &ReadContext,
+) -> Result<Refreshed, EngineError> {
     let mut by_type: HashMap<&str, Vec<(&String, Object, Vec<Path>)>> = HashMap::new();
     for (addr, rs) in &state.resources {
         if registry.resource(&rs.type_name).is_none() {
-            return Err(EngineError::UnknownType { address: addr.clone(), type_name: rs.type_name.clone() });
+            return Err(EngineError::UnknownType {
+                address: addr.clone(),
+                type_name: rs.type_name.clone(),
+            });
         }
         let prior = rs.attributes();
         let marks = cairn_core::Value::Map(prior.clone()).sensitive_paths();
-        by_type.entry(rs.type_name.as_str()).or_default().push((addr, prior, marks));
+        by_type
+            .entry(rs.type_name.as_str())
+            .or_default()
+            .push((addr, prior, marks));
     }
     let reads = by_type.into_iter().map(|(type_name, items)| async move {
-        let Some(resource) = registry.resource(type_name) else { return Err(Vec::new()) };
-        let ids: Vec<&str> = items.iter().map(|(a, _, _)| state.resources[*a].id.as_str()).collect();
-        let requests: Vec<ReadRequest> =
-            items.iter().zip(&ids).map(|((_, prior, _), id)| ReadRequest { id, prior }).collect();
+        let Some(resource) = registry.resource(type_name) else {
+            return Err(Vec::new());
+        };
+        let ids: Vec<&str> = items
+            .iter()
+            .map(|(a, _, _)| state.resources[*a].id.as_str())
+            .collect();
+        let requests: Vec<ReadRequest> = items
+            .iter()
+            .zip(&ids)
+            .map(|((_, prior, _), id)| ReadRequest { id, prior })
+            .collect();
         tracing::debug!(type_name, count = requests.len(), "refresh");
         match resource.read(&requests, ctx).await {
             Ok(outcomes) if outcomes.len() == items.len() => {
@@ -51,19 +69,27 @@ pub async fn refresh(state: &StateDocument, registry: &Registry, ctx: &ReadConte
             Ok(outcomes) => Err(items
                 .iter()
                 .map(|(addr, _, _)| OperationError {
-                    address: addr.parse().unwrap_or_else(|_| Address::managed(type_name, "?")),
+                    address: addr
+                        .parse()
+                        .unwrap_or_else(|_| Address::managed(type_name, "?")),
                     action: "read",
                     error: cairn_core::ProviderError::new(
                         format!("{type_name}:read"),
                         "InvalidResponse",
-                        format!("the provider returned {} results for {} resources", outcomes.len(), items.len()),
+                        format!(
+                            "the provider returned {} results for {} resources",
+                            outcomes.len(),
+                            items.len()
+                        ),
                     ),
                 })
                 .collect()),
             Err(e) => Err(items
                 .iter()
                 .map(|(addr, _, _)| OperationError {
-                    address: addr.parse().unwrap_or_else(|_| Address::managed(type_name, "?")),
+                    address: addr
+                        .parse()
+                        .unwrap_or_else(|_| Address::managed(type_name, "?")),
                     action: "read",
                     error: e.clone(),
                 })

@@ -20,7 +20,11 @@ pub fn plan_text(plan: &Plan) -> String {
         }
         out.push('\n');
     }
-    let changes: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    let changes: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
     let output_changes: Vec<_> = plan.outputs.iter().filter(|o| o.is_change()).collect();
     if changes.is_empty() && output_changes.is_empty() {
         out.push_str("No changes. The infrastructure matches the configuration.\n");
@@ -33,18 +37,32 @@ pub fn plan_text(plan: &Plan) -> String {
             out.push('\n');
         }
         let n = plan.counts();
-        let _ = writeln!(out, "Plan: {} to add, {} to change, {} to destroy.", n.add, n.change, n.destroy);
+        let _ = writeln!(
+            out,
+            "Plan: {} to add, {} to change, {} to destroy.",
+            n.add, n.change, n.destroy
+        );
     }
     if !output_changes.is_empty() {
         out.push_str("\nChanges to outputs:\n");
-        let width = output_changes.iter().map(|o| o.name.len()).max().unwrap_or(0);
+        let width = output_changes
+            .iter()
+            .map(|o| o.name.len())
+            .max()
+            .unwrap_or(0);
         for o in output_changes {
             match &o.before {
                 None => {
                     let _ = writeln!(out, "  + {:width$} = {}", o.name, scalar(&o.after));
                 }
                 Some(b) => {
-                    let _ = writeln!(out, "  ~ {:width$} = {} -> {}", o.name, scalar(b), scalar(&o.after));
+                    let _ = writeln!(
+                        out,
+                        "  ~ {:width$} = {} -> {}",
+                        o.name,
+                        scalar(b),
+                        scalar(&o.after)
+                    );
                 }
             }
         }
@@ -69,13 +87,20 @@ fn change_text(out: &mut String, c: &ResourceChange) {
     for r in &c.reasons {
         let why = match r {
             Reason::Gone => "(because it was deleted outside cairn)".to_string(),
-            Reason::Tainted => "(because it is tainted: a previous apply created it but could not finish)".to_string(),
+            Reason::Tainted => {
+                "(because it is tainted: a previous apply created it but could not finish)"
+                    .to_string()
+            }
             Reason::NotInConfig => format!("(because {} is not in the configuration)", c.address),
             Reason::ForceNew(_) | Reason::Destroy => continue,
         };
         let _ = writeln!(out, "  # {why}");
     }
-    let _ = writeln!(out, "{sym} resource \"{}\" \"{}\" {{", c.type_name, c.address.name);
+    let _ = writeln!(
+        out,
+        "{sym} resource \"{}\" \"{}\" {{",
+        c.type_name, c.address.name
+    );
     let empty = Object::new();
     let before = c.before.as_ref().unwrap_or(&empty);
     let after = c.after.as_ref().unwrap_or(&empty);
@@ -101,13 +126,20 @@ fn change_text(out: &mut String, c: &ResourceChange) {
         }
         Action::Update | Action::Replace | Action::NoOp => {
             let mut hidden = 0;
-            let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+            let keys: std::collections::BTreeSet<&String> =
+                before.keys().chain(after.keys()).collect();
             for k in keys {
                 let b = before.get(k).unwrap_or(&Value::Null);
                 let a = after.get(k).unwrap_or(&Value::Null);
-                let changed = c.changed.contains(k) || (c.action == Action::Replace && a.is_unknown() && !b.is_null());
+                let changed = c.changed.contains(k) || (c.action != Action::NoOp && a.is_unknown());
                 if changed {
-                    let mut l = if !shown(b) { Line::new('+', k, a, None) } else if !shown(a) && !a.is_unknown() { Line::new('-', k, b, None) } else { Line::new('~', k, a, Some(b)) };
+                    let mut l = if !shown(b) {
+                        Line::new('+', k, a, None)
+                    } else if !shown(a) && !a.is_unknown() {
+                        Line::new('-', k, b, None)
+                    } else {
+                        Line::new('~', k, a, Some(b))
+                    };
                     l.forces = force_new.contains(&k);
                     lines.push(l);
                 } else if k == "id" && shown(b) {
@@ -117,7 +149,10 @@ fn change_text(out: &mut String, c: &ResourceChange) {
                 }
             }
             if hidden > 0 {
-                lines.push(Line::note(format!("# ({hidden} unchanged attribute{} hidden)", if hidden == 1 { "" } else { "s" })));
+                lines.push(Line::note(format!(
+                    "# ({hidden} unchanged attribute{} hidden)",
+                    if hidden == 1 { "" } else { "s" }
+                )));
             }
         }
     }
@@ -129,7 +164,11 @@ fn drift_text(out: &mut String, d: &Drift) {
     match &d.kind {
         DriftKind::Deleted => {
             let _ = writeln!(out, "  # {} has been deleted", d.address);
-            let _ = writeln!(out, "  - resource \"{}\" \"{}\" {{", d.type_name, d.address.name);
+            let _ = writeln!(
+                out,
+                "  - resource \"{}\" \"{}\" {{",
+                d.type_name, d.address.name
+            );
             if let Some(id) = d.before.get("id") {
                 render_lines(out, &[Line::new('-', "id", id, None)], 6);
             }
@@ -137,11 +176,22 @@ fn drift_text(out: &mut String, d: &Drift) {
         }
         DriftKind::Changed(attrs) => {
             let _ = writeln!(out, "  # {} has changed", d.address);
-            let _ = writeln!(out, "  ~ resource \"{}\" \"{}\" {{", d.type_name, d.address.name);
+            let _ = writeln!(
+                out,
+                "  ~ resource \"{}\" \"{}\" {{",
+                d.type_name, d.address.name
+            );
             let after = d.after.clone().unwrap_or_default();
             let lines: Vec<Line> = attrs
                 .iter()
-                .map(|k| Line::new('~', k, after.get(k).unwrap_or(&Value::Null), Some(d.before.get(k).unwrap_or(&Value::Null))))
+                .map(|k| {
+                    Line::new(
+                        '~',
+                        k,
+                        after.get(k).unwrap_or(&Value::Null),
+                        Some(d.before.get(k).unwrap_or(&Value::Null)),
+                    )
+                })
                 .collect();
             render_lines(out, &lines, 6);
             out.push_str("    }\n");
@@ -171,15 +221,34 @@ struct Line<'a> {
 
 impl<'a> Line<'a> {
     fn new(sym: char, key: &str, value: &'a Value, old: Option<&'a Value>) -> Self {
-        Line { sym, key: key.to_string(), value: Some(value), old, forces: false, note: None }
+        Line {
+            sym,
+            key: key.to_string(),
+            value: Some(value),
+            old,
+            forces: false,
+            note: None,
+        }
     }
     fn note(text: String) -> Self {
-        Line { sym: ' ', key: String::new(), value: None, old: None, forces: false, note: Some(text) }
+        Line {
+            sym: ' ',
+            key: String::new(),
+            value: None,
+            old: None,
+            forces: false,
+            note: Some(text),
+        }
     }
 }
 
 fn render_lines(out: &mut String, lines: &[Line], indent: usize) {
-    let width = lines.iter().filter(|l| l.note.is_none()).map(|l| l.key.len()).max().unwrap_or(0);
+    let width = lines
+        .iter()
+        .filter(|l| l.note.is_none())
+        .map(|l| l.key.len())
+        .max()
+        .unwrap_or(0);
     let pad = " ".repeat(indent);
     for l in lines {
         if let Some(n) = &l.note {
@@ -187,7 +256,11 @@ fn render_lines(out: &mut String, lines: &[Line], indent: usize) {
             continue;
         }
         let Some(v) = l.value else { continue };
-        let forces = if l.forces { " # forces replacement" } else { "" };
+        let forces = if l.forces {
+            " # forces replacement"
+        } else {
+            ""
+        };
         let _ = write!(out, "{pad}{} {:width$} = ", l.sym, l.key);
         match l.old {
             Some(old) if is_scalar(old) && is_scalar(v) => {
@@ -259,7 +332,13 @@ fn nested_diff(out: &mut String, old: &Value, new: &Value, indent: usize) {
                 match (a.get(k), b.get(k)) {
                     (Some(x), Some(y)) if x.same_as(y) && x.is_sensitive() == y.is_sensitive() => {}
                     (Some(x), Some(y)) => {
-                        let _ = writeln!(out, "{pad}~ {:width$} = {} -> {}", key_text(k), scalar(x), scalar(y));
+                        let _ = writeln!(
+                            out,
+                            "{pad}~ {:width$} = {} -> {}",
+                            key_text(k),
+                            scalar(x),
+                            scalar(y)
+                        );
                     }
                     (None, Some(y)) => {
                         let _ = write!(out, "{pad}+ {:width$} = ", key_text(k));
@@ -310,7 +389,16 @@ pub fn scalar(v: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => format_number(*n),
         Value::String(s) => format!("{s:?}"),
-        Value::List(items) => format!("[{}]", items.iter().map(scalar).collect::<Vec<_>>().join(", ")),
-        Value::Map(m) => format!("{{{}}}", m.iter().map(|(k, v)| format!("{k:?} = {}", scalar(v))).collect::<Vec<_>>().join(", ")),
+        Value::List(items) => format!(
+            "[{}]",
+            items.iter().map(scalar).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Map(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{k:?} = {}", scalar(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

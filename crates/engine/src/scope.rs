@@ -36,24 +36,43 @@ pub struct Desired {
     pub configured: BTreeSet<String>,
 }
 
-pub fn evaluate(block: &ResourceBlock, schema: &Schema, scope: &dyn Scope) -> Result<Desired, Vec<Diagnostic>> {
+pub fn evaluate(
+    block: &ResourceBlock,
+    schema: &Schema,
+    scope: &dyn Scope,
+) -> Result<Desired, Vec<Diagnostic>> {
     let mut attrs = Object::new();
     let mut configured = BTreeSet::new();
     let mut errors = Vec::new();
     for (name, expr) in &block.attributes {
-        let span = block.attribute_spans.get(name).copied().unwrap_or(expr.span);
+        let span = block
+            .attribute_spans
+            .get(name)
+            .copied()
+            .unwrap_or(expr.span);
         match expr.eval(scope) {
             Ok(v) => {
                 if let Some(attr) = schema.get(name) {
                     if let Err(m) = attr.ty.check(&v) {
                         errors.push(
-                            Diagnostic::at(format!("wrong type for `{name}{}`: expected {}, found {}", m.path, m.expected, m.found), span)
-                                .hint("the referenced value does not have the type this attribute needs"),
+                            Diagnostic::at(
+                                format!(
+                                    "wrong type for `{name}{}`: expected {}, found {}",
+                                    m.path, m.expected, m.found
+                                ),
+                                span,
+                            )
+                            .hint(
+                                "the referenced value does not have the type this attribute needs",
+                            ),
                         );
                     }
                     for check in &attr.checks {
                         if let Err(m) = check.run(&v) {
-                            errors.push(Diagnostic::at(format!("invalid value for `{name}`: {m}"), span));
+                            errors.push(Diagnostic::at(
+                                format!("invalid value for `{name}`: {m}"),
+                                span,
+                            ));
                         }
                     }
                 }
@@ -102,7 +121,12 @@ pub fn planned_new(schema: &Schema, desired: &Desired) -> Object {
     let mut after = desired.attrs.clone();
     for (name, attr) in &schema.attributes {
         let unset = after.get(*name).is_none_or(Value::is_null);
-        if unset && matches!(attr.presence, Presence::Computed | Presence::OptionalComputed) {
+        if unset
+            && matches!(
+                attr.presence,
+                Presence::Computed | Presence::OptionalComputed
+            )
+        {
             after.insert(name.to_string(), Value::Unknown);
         }
     }

@@ -14,7 +14,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Registry, Resource, Schema, Type, Value,
+    Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Registry,
+    Resource, Schema, Type, Value,
 };
 
 #[derive(Default)]
@@ -41,9 +42,24 @@ impl Cloud {
 
     pub fn registry(self: &Arc<Self>) -> Registry {
         let mut r = Registry::default();
-        r.add_resource(Arc::new(TestType { name: "test_network", schema: network_schema(), cloud: self.clone(), delay: false }));
-        r.add_resource(Arc::new(TestType { name: "test_node", schema: node_schema(), cloud: self.clone(), delay: false }));
-        r.add_resource(Arc::new(TestType { name: "test_slow", schema: slow_schema(), cloud: self.clone(), delay: true }));
+        r.add_resource(Arc::new(TestType {
+            name: "test_network",
+            schema: network_schema(),
+            cloud: self.clone(),
+            delay: false,
+        }));
+        r.add_resource(Arc::new(TestType {
+            name: "test_node",
+            schema: node_schema(),
+            cloud: self.clone(),
+            delay: false,
+        }));
+        r.add_resource(Arc::new(TestType {
+            name: "test_slow",
+            schema: slow_schema(),
+            cloud: self.clone(),
+            delay: true,
+        }));
         r
     }
 
@@ -64,7 +80,13 @@ impl Cloud {
 
 fn network_schema() -> Schema {
     Schema::new()
-        .attr("cidr_block", Attribute::string().required().force_new().check(Check::Ipv4Cidr))
+        .attr(
+            "cidr_block",
+            Attribute::string()
+                .required()
+                .force_new()
+                .check(Check::Ipv4Cidr),
+        )
         .attr("name", Attribute::string())
         .attr("id", Attribute::string().computed())
         .attr("arn", Attribute::string().computed())
@@ -113,7 +135,11 @@ impl Drop for InFlight<'_> {
 impl TestType {
     async fn pause(&self, planned: &Object) {
         if self.delay {
-            let ms = planned.get("delay_ms").and_then(Value::as_i64).unwrap_or(0).max(0) as u64;
+            let ms = planned
+                .get("delay_ms")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                .max(0) as u64;
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
     }
@@ -122,7 +148,11 @@ impl TestType {
         for (k, v) in planned {
             let computed = self.schema.get(k).is_some_and(|a| !a.is_configurable());
             if !computed && !v.is_wholly_known() {
-                return Err(ProviderError::new(format!("test:{op}"), "UnknownValue", format!("`{k}` is still unknown at apply time")));
+                return Err(ProviderError::new(
+                    format!("test:{op}"),
+                    "UnknownValue",
+                    format!("`{k}` is still unknown at apply time"),
+                ));
             }
         }
         Ok(())
@@ -139,9 +169,18 @@ impl Resource for TestType {
         &self.schema
     }
 
-    async fn read(&self, requests: &[ReadRequest<'_>], _ctx: &ReadContext) -> Result<Vec<ReadOutcome>, ProviderError> {
-        self.cloud.record(format!("read {} ({})", self.name, requests.len()));
-        let objects = self.cloud.objects.lock().map_err(|_| ProviderError::new("test:read", "Poisoned", "lock poisoned"))?;
+    async fn read(
+        &self,
+        requests: &[ReadRequest<'_>],
+        _ctx: &ReadContext,
+    ) -> Result<Vec<ReadOutcome>, ProviderError> {
+        self.cloud
+            .record(format!("read {} ({})", self.name, requests.len()));
+        let objects = self
+            .cloud
+            .objects
+            .lock()
+            .map_err(|_| ProviderError::new("test:read", "Poisoned", "lock poisoned"))?;
         Ok(requests
             .iter()
             .map(|r| match objects.get(r.id) {
@@ -158,16 +197,30 @@ impl Resource for TestType {
         self.pause(planned).await;
         let addr = ctx.address.to_string();
         if self.cloud.fail.lock().is_ok_and(|f| f.contains(&addr)) {
-            return Err(ProviderError::new("test:Create", "InjectedFailure", format!("create of {addr} failed")));
+            return Err(ProviderError::new(
+                "test:Create",
+                "InjectedFailure",
+                format!("create of {addr} failed"),
+            ));
         }
         let n = self.cloud.next_id.fetch_add(1, Ordering::SeqCst);
         let id = format!("{}-{n}", self.name.trim_start_matches("test_"));
-        let mut obj: Object = planned.iter().map(|(k, v)| (k.clone(), v.deep_unmarked())).collect();
+        let mut obj: Object = planned
+            .iter()
+            .map(|(k, v)| (k.clone(), v.deep_unmarked()))
+            .collect();
         obj.insert("id".into(), Value::from(id.as_str()));
-        obj.insert("arn".into(), Value::from(format!("arn:test:{}:{id}", self.name)));
+        obj.insert(
+            "arn".into(),
+            Value::from(format!("arn:test:{}:{id}", self.name)),
+        );
         if self.schema.get("tags_all").is_some() {
-            obj.insert("tags_all".into(), cairn_core::tags::to_value(&ctx.create_tags(planned)));
-            let (own, all) = cairn_core::tags::split_live(&ctx.create_tags(planned), &ctx.default_tags);
+            obj.insert(
+                "tags_all".into(),
+                cairn_core::tags::to_value(&ctx.create_tags(planned)),
+            );
+            let (own, all) =
+                cairn_core::tags::split_live(&ctx.create_tags(planned), &ctx.default_tags);
             obj.insert("tags".into(), cairn_core::tags::to_value(&own));
             obj.insert("tags_all".into(), cairn_core::tags::to_value(&all));
         }
@@ -177,8 +230,18 @@ impl Resource for TestType {
         if let Ok(mut o) = self.cloud.owners.lock() {
             o.insert(id, (ctx.stack.clone(), addr.clone()));
         }
-        if self.cloud.fail_after_create.lock().is_ok_and(|f| f.contains(&addr)) {
-            return Err(ProviderError::new("test:Configure", "InjectedFailure", "follow-up failed").with_partial(obj));
+        if self
+            .cloud
+            .fail_after_create
+            .lock()
+            .is_ok_and(|f| f.contains(&addr))
+        {
+            return Err(ProviderError::new(
+                "test:Configure",
+                "InjectedFailure",
+                "follow-up failed",
+            )
+            .with_partial(obj));
         }
         Ok(obj)
     }
@@ -186,26 +249,68 @@ impl Resource for TestType {
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
         self.cloud.record(format!("find {}", ctx.address));
         let owner = (ctx.stack.clone(), ctx.address.to_string());
-        let owners = self.cloud.owners.lock().map_err(|_| ProviderError::new("test:find", "Poisoned", "lock poisoned"))?;
-        let objects = self.cloud.objects.lock().map_err(|_| ProviderError::new("test:find", "Poisoned", "lock poisoned"))?;
-        Ok(owners.iter().filter(|(_, o)| **o == owner).filter_map(|(id, _)| objects.get(id).cloned()).collect())
+        let owners = self
+            .cloud
+            .owners
+            .lock()
+            .map_err(|_| ProviderError::new("test:find", "Poisoned", "lock poisoned"))?;
+        let objects = self
+            .cloud
+            .objects
+            .lock()
+            .map_err(|_| ProviderError::new("test:find", "Poisoned", "lock poisoned"))?;
+        Ok(owners
+            .iter()
+            .filter(|(_, o)| **o == owner)
+            .filter_map(|(id, _)| objects.get(id).cloned())
+            .collect())
     }
 
-    async fn update(&self, ctx: &OpContext, id: &str, _prior: &Object, planned: &Object, changed: &[String]) -> Result<Object, ProviderError> {
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        id: &str,
+        _prior: &Object,
+        planned: &Object,
+        changed: &[String],
+    ) -> Result<Object, ProviderError> {
         let _f = InFlight::enter(&self.cloud);
-        self.cloud.record(format!("update {} [{}]", ctx.address, changed.join(",")));
+        self.cloud
+            .record(format!("update {} [{}]", ctx.address, changed.join(",")));
         self.check_known("update", planned)?;
         self.pause(planned).await;
-        if self.cloud.fail.lock().is_ok_and(|f| f.contains(&ctx.address.to_string())) {
-            return Err(ProviderError::new("test:Update", "InjectedFailure", "update failed"));
+        if self
+            .cloud
+            .fail
+            .lock()
+            .is_ok_and(|f| f.contains(&ctx.address.to_string()))
+        {
+            return Err(ProviderError::new(
+                "test:Update",
+                "InjectedFailure",
+                "update failed",
+            ));
         }
-        let mut objects = self.cloud.objects.lock().map_err(|_| ProviderError::new("test:update", "Poisoned", "lock poisoned"))?;
-        let obj = objects.get_mut(id).ok_or_else(|| ProviderError::new("test:Update", "NotFound", format!("{id} not found")))?;
+        let mut objects = self
+            .cloud
+            .objects
+            .lock()
+            .map_err(|_| ProviderError::new("test:update", "Poisoned", "lock poisoned"))?;
+        let obj = objects.get_mut(id).ok_or_else(|| {
+            ProviderError::new("test:Update", "NotFound", format!("{id} not found"))
+        })?;
         for name in changed {
-            obj.insert(name.clone(), planned.get(name).map(Value::deep_unmarked).unwrap_or_default());
+            obj.insert(
+                name.clone(),
+                planned
+                    .get(name)
+                    .map(Value::deep_unmarked)
+                    .unwrap_or_default(),
+            );
         }
         if changed.iter().any(|c| c == "tags") {
-            let (own, all) = cairn_core::tags::split_live(&ctx.create_tags(planned), &ctx.default_tags);
+            let (own, all) =
+                cairn_core::tags::split_live(&ctx.create_tags(planned), &ctx.default_tags);
             obj.insert("tags".into(), cairn_core::tags::to_value(&own));
             obj.insert("tags_all".into(), cairn_core::tags::to_value(&all));
         }

@@ -24,13 +24,22 @@ impl Env {
         let cloud = Cloud::new();
         let registry = cloud.registry();
         let backend = Arc::new(LocalBackend::new(dir.path().join("state.json")));
-        Env { dir, cloud, registry, backend }
+        Env {
+            dir,
+            cloud,
+            registry,
+            backend,
+        }
     }
 
     fn stack(&self, text: &str) -> Stack {
         let d = self.dir.path().join("stack");
         std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join("main.toml"), format!("[stack]\nname = \"t\"\n{text}")).unwrap();
+        std::fs::write(
+            d.join("main.toml"),
+            format!("[stack]\nname = \"t\"\n{text}"),
+        )
+        .unwrap();
         match cairn_lang::load(&d, &LoadOptions::default(), &self.registry) {
             Ok(s) => s,
             Err(e) => panic!("{}", e.render()),
@@ -41,7 +50,9 @@ impl Env {
         let stack = self.stack(text);
         let graph = ConfigGraph::build(&stack).unwrap();
         let prior = self.backend.read().await.unwrap().map(|v| v.doc);
-        let plan = cairn_engine::plan(&stack, &graph, &self.registry, prior, opts).await.unwrap();
+        let plan = cairn_engine::plan(&stack, &graph, &self.registry, prior, opts)
+            .await
+            .unwrap();
         (stack, plan)
     }
 
@@ -49,12 +60,24 @@ impl Env {
         self.plan_with(text, PlanOptions::default()).await
     }
 
-    async fn apply_with(&self, text: &str, tweak: impl FnOnce(&mut ApplyOptions)) -> cairn_engine::ApplyOutcome {
+    async fn apply_with(
+        &self,
+        text: &str,
+        tweak: impl FnOnce(&mut ApplyOptions),
+    ) -> cairn_engine::ApplyOutcome {
         let (stack, plan) = self.plan(text).await;
         let version = self.backend.read().await.unwrap().map(|v| v.version);
         let mut opts = ApplyOptions::new(who());
         tweak(&mut opts);
-        cairn_engine::apply(&plan, &stack, &self.registry, self.backend.clone(), version, opts).await
+        cairn_engine::apply(
+            &plan,
+            &stack,
+            &self.registry,
+            self.backend.clone(),
+            version,
+            opts,
+        )
+        .await
     }
 
     async fn apply(&self, text: &str) -> cairn_engine::ApplyOutcome {
@@ -64,12 +87,21 @@ impl Env {
     }
 
     fn actions(plan: &Plan) -> Vec<(String, Action)> {
-        plan.changes.iter().map(|c| (c.address.to_string(), c.action)).collect()
+        plan.changes
+            .iter()
+            .map(|c| (c.address.to_string(), c.action))
+            .collect()
     }
 }
 
 fn who() -> WrittenBy {
-    WrittenBy { who: "test@host".into(), when: String::new(), operation: "apply".into(), cairn_version: "0".into(), lock_id: None }
+    WrittenBy {
+        who: "test@host".into(),
+        when: String::new(),
+        operation: "apply".into(),
+        cairn_version: "0".into(),
+        lock_id: None,
+    }
 }
 
 const NET_AND_NODE: &str = r#"
@@ -86,9 +118,18 @@ size = 2
 async fn a_new_stack_plans_creates_with_unknown_computed_values() {
     let env = Env::new();
     let (_, plan) = env.plan(NET_AND_NODE).await;
-    assert_eq!(Env::actions(&plan), [("test_network.main".into(), Action::Create), ("test_node.a".into(), Action::Create)]);
+    assert_eq!(
+        Env::actions(&plan),
+        [
+            ("test_network.main".into(), Action::Create),
+            ("test_node.a".into(), Action::Create)
+        ]
+    );
     let node = plan.change("test_node.a").unwrap().after.as_ref().unwrap();
-    assert!(node["network_id"].is_unknown(), "a reference to an id not yet created is unknown");
+    assert!(
+        node["network_id"].is_unknown(),
+        "a reference to an id not yet created is unknown"
+    );
     assert!(node["id"].is_unknown());
     assert_eq!(node["size"].as_i64(), Some(2));
     let c = plan.counts();
@@ -100,9 +141,21 @@ async fn apply_substitutes_known_values_and_the_next_plan_is_a_no_op() {
     let env = Env::new();
     let out = env.apply(NET_AND_NODE).await;
     let net_id = out.state.resources["test_network.main"].id.clone();
-    assert_eq!(out.state.resources["test_node.a"].attributes()["network_id"].as_str(), Some(net_id.as_str()));
-    assert_eq!(out.state.resources["test_node.a"].dependencies, ["test_network.main"]);
-    assert_eq!(env.cloud.calls()[..2], ["create test_network.main", "create test_node.a"]);
+    assert_eq!(
+        out.state.resources["test_node.a"].attributes()["network_id"].as_str(),
+        Some(net_id.as_str())
+    );
+    assert_eq!(
+        out.state.resources["test_node.a"].dependencies,
+        ["test_network.main"]
+    );
+    let creates: Vec<String> = env
+        .cloud
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("create"))
+        .collect();
+    assert_eq!(creates, ["create test_network.main", "create test_node.a"]);
     let (_, plan) = env.plan(NET_AND_NODE).await;
     assert!(!plan.has_changes(), "{}", render::plan_text(&plan));
     assert!(plan.drift.is_empty());
@@ -118,7 +171,10 @@ async fn an_in_place_change_updates_only_the_changed_attribute() {
     assert_eq!(c.action, Action::Update);
     assert_eq!(c.changed, ["size"]);
     env.apply(&changed).await;
-    assert!(env.cloud.calls().contains(&"update test_node.a [size]".to_string()));
+    assert!(env
+        .cloud
+        .calls()
+        .contains(&"update test_node.a [size]".to_string()));
 }
 
 #[tokio::test]
@@ -134,13 +190,28 @@ async fn a_force_new_change_replaces_and_cascades_in_the_right_order() {
     assert_eq!(plan.change("test_node.a").unwrap().action, Action::Replace);
     let text = render::plan_text(&plan);
     assert!(text.contains("# forces replacement"), "{text}");
-    assert!(text.contains("Plan: 2 to add, 0 to change, 2 to destroy."), "{text}");
+    assert!(
+        text.contains("Plan: 2 to add, 0 to change, 2 to destroy."),
+        "{text}"
+    );
 
     let before = env.cloud.calls().len();
     env.apply(&changed).await;
     let calls = env.cloud.calls()[before..].to_vec();
-    let ops: Vec<&str> = calls.iter().filter(|c| !c.starts_with("read")).map(String::as_str).collect();
-    assert_eq!(ops, ["delete test_node.a", "delete test_network.main", "create test_network.main", "create test_node.a"]);
+    let ops: Vec<&str> = calls
+        .iter()
+        .filter(|c| !c.starts_with("read") && !c.starts_with("find"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "delete test_node.a",
+            "delete test_network.main",
+            "create test_network.main",
+            "create test_node.a"
+        ]
+    );
     assert_eq!(env.cloud.count(), 2);
 }
 
@@ -149,11 +220,23 @@ async fn removing_a_resource_from_config_deletes_it_and_dependents_go_first() {
     let env = Env::new();
     env.apply(NET_AND_NODE).await;
     let (_, plan) = env.plan("").await;
-    assert_eq!(Env::actions(&plan), [("test_network.main".into(), Action::Delete), ("test_node.a".into(), Action::Delete)]);
+    assert_eq!(
+        Env::actions(&plan),
+        [
+            ("test_network.main".into(), Action::Delete),
+            ("test_node.a".into(), Action::Delete)
+        ]
+    );
     let before = env.cloud.calls().len();
     let out = env.apply("").await;
     let calls = env.cloud.calls()[before..].to_vec();
-    assert_eq!(calls.iter().filter(|c| c.starts_with("delete")).collect::<Vec<_>>(), ["delete test_node.a", "delete test_network.main"]);
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("delete"))
+            .collect::<Vec<_>>(),
+        ["delete test_node.a", "delete test_network.main"]
+    );
     assert!(out.state.resources.is_empty());
     assert_eq!(env.cloud.count(), 0);
 }
@@ -170,7 +253,10 @@ async fn a_resource_deleted_outside_is_drift_and_is_created_again() {
     assert_eq!(c.reasons, [Reason::Gone]);
     assert_eq!(plan.drift.len(), 1);
     let text = render::plan_text(&plan);
-    assert!(text.contains("has been deleted") && text.contains("because it was deleted outside cairn"), "{text}");
+    assert!(
+        text.contains("has been deleted") && text.contains("because it was deleted outside cairn"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -178,11 +264,20 @@ async fn drift_in_an_attribute_is_reported_apart_from_the_change() {
     let env = Env::new();
     let out = env.apply(NET_AND_NODE).await;
     let id = out.state.resources["test_network.main"].id.clone();
-    env.cloud.objects.lock().unwrap().get_mut(&id).unwrap().insert("name".into(), "clicked".into());
+    env.cloud
+        .objects
+        .lock()
+        .unwrap()
+        .get_mut(&id)
+        .unwrap()
+        .insert("name".into(), "clicked".into());
     let (_, plan) = env.plan(NET_AND_NODE).await;
     assert_eq!(plan.drift.len(), 1);
     let c = plan.change("test_network.main").unwrap();
-    assert_eq!((c.action, c.changed.clone()), (Action::Update, vec!["name".to_string()]));
+    assert_eq!(
+        (c.action, c.changed.clone()),
+        (Action::Update, vec!["name".to_string()])
+    );
 }
 
 #[tokio::test]
@@ -190,9 +285,21 @@ async fn refresh_false_plans_against_state_without_reading() {
     let env = Env::new();
     env.apply(NET_AND_NODE).await;
     let before = env.cloud.calls().len();
-    let (_, plan) = env.plan_with(NET_AND_NODE, PlanOptions { refresh: false, destroy: false }).await;
+    let (_, plan) = env
+        .plan_with(
+            NET_AND_NODE,
+            PlanOptions {
+                refresh: false,
+                destroy: false,
+            },
+        )
+        .await;
     assert!(!plan.has_changes());
-    assert_eq!(env.cloud.calls().len(), before, "no provider call with refresh=false");
+    assert_eq!(
+        env.cloud.calls().len(),
+        before,
+        "no provider call with refresh=false"
+    );
 }
 
 #[tokio::test]
@@ -200,7 +307,9 @@ async fn refresh_reads_each_type_in_one_batch() {
     let env = Env::new();
     let mut text = String::from(NET_AND_NODE);
     for i in 0..5 {
-        text.push_str(&format!("[resource.test_node.n{i}]\nnetwork_id = \"${{test_network.main.id}}\"\n"));
+        text.push_str(&format!(
+            "[resource.test_node.n{i}]\nnetwork_id = \"${{test_network.main.id}}\"\n"
+        ));
     }
     env.apply(&text).await;
     let before = env.cloud.calls().len();
@@ -236,7 +345,10 @@ labels = ["pw=${var.db_password}", "plain"]
     assert!(rs.attributes()["password"].is_sensitive());
     assert!(rs.attributes()["labels"].contains_sensitive());
     // The secret is stored (state must be able to recreate it), but marked.
-    assert!(rs.sensitive_paths.iter().any(|p| p == &vec![serde_json::Value::from("password")]));
+    assert!(rs
+        .sensitive_paths
+        .iter()
+        .any(|p| p == &vec![serde_json::Value::from("password")]));
 }
 
 #[tokio::test]
@@ -256,10 +368,16 @@ value = "${test_network.main.name}"
 "#,
     );
     let graph = ConfigGraph::build(&stack).unwrap();
-    let err = cairn_engine::plan(&stack, &graph, &env.registry, None, PlanOptions::default()).await.unwrap_err();
+    let err = cairn_engine::plan(&stack, &graph, &env.registry, None, PlanOptions::default())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("error"), "{err}");
     match err {
-        cairn_engine::EngineError::Config(d) => assert!(d[0].message.contains("refers to a sensitive value"), "{:?}", d),
+        cairn_engine::EngineError::Config(d) => assert!(
+            d[0].message.contains("refers to a sensitive value"),
+            "{:?}",
+            d
+        ),
         other => panic!("{other}"),
     }
 }
@@ -275,14 +393,25 @@ cidr_block = "10.1.0.0/16"
 [resource.test_node.after_bad]
 network_id = "${test_network.bad.id}"
 "#;
-    env.cloud.fail.lock().unwrap().insert("test_network.bad".into());
+    env.cloud
+        .fail
+        .lock()
+        .unwrap()
+        .insert("test_network.bad".into());
     let out = env.apply_with(text, |_| {}).await;
     assert_eq!(out.errors.len(), 1);
     assert_eq!(out.errors[0].address.to_string(), "test_network.bad");
     assert_eq!(out.errors[0].error.code, "InjectedFailure");
-    assert!(!env.cloud.calls().iter().any(|c| c == "create test_node.after_bad"));
+    assert!(!env
+        .cloud
+        .calls()
+        .iter()
+        .any(|c| c == "create test_node.after_bad"));
     let stored = env.backend.read().await.unwrap().unwrap().doc;
-    assert!(stored.resources.contains_key("test_network.ok"), "completed work is recorded");
+    assert!(
+        stored.resources.contains_key("test_network.ok"),
+        "completed work is recorded"
+    );
     assert_eq!(stored.resources.len(), env.cloud.count());
 }
 
@@ -290,17 +419,31 @@ network_id = "${test_network.bad.id}"
 async fn a_partly_created_resource_is_recorded_tainted_and_replaced_next_time() {
     let env = Env::new();
     let text = "[resource.test_network.main]\ncidr_block = \"10.0.0.0/16\"\n";
-    env.cloud.fail_after_create.lock().unwrap().insert("test_network.main".into());
+    env.cloud
+        .fail_after_create
+        .lock()
+        .unwrap()
+        .insert("test_network.main".into());
     let out = env.apply_with(text, |_| {}).await;
     assert_eq!(out.errors.len(), 1);
     let stored = env.backend.read().await.unwrap().unwrap().doc;
-    assert_eq!(stored.resources["test_network.main"].status, ResourceStatus::Tainted);
+    assert_eq!(
+        stored.resources["test_network.main"].status,
+        ResourceStatus::Tainted
+    );
     env.cloud.fail_after_create.lock().unwrap().clear();
     let (_, plan) = env.plan(text).await;
     let c = plan.change("test_network.main").unwrap();
-    assert_eq!((c.action, c.reasons.clone()), (Action::Replace, vec![Reason::Tainted]));
+    assert_eq!(
+        (c.action, c.reasons.clone()),
+        (Action::Replace, vec![Reason::Tainted])
+    );
     env.apply(text).await;
-    assert_eq!(env.cloud.count(), 1, "the tainted object was deleted, not orphaned");
+    assert_eq!(
+        env.cloud.count(),
+        1,
+        "the tainted object was deleted, not orphaned"
+    );
 }
 
 #[tokio::test]
@@ -343,13 +486,37 @@ async fn a_stop_request_schedules_nothing_new_and_saves_state() {
 async fn destroy_deletes_everything_in_reverse_order() {
     let env = Env::new();
     env.apply(NET_AND_NODE).await;
-    let (stack, plan) = env.plan_with(NET_AND_NODE, PlanOptions { refresh: true, destroy: true }).await;
+    let (stack, plan) = env
+        .plan_with(
+            NET_AND_NODE,
+            PlanOptions {
+                refresh: true,
+                destroy: true,
+            },
+        )
+        .await;
     assert!(plan.changes.iter().all(|c| c.action == Action::Delete));
     let version = env.backend.read().await.unwrap().map(|v| v.version);
-    let out = cairn_engine::apply(&plan, &stack, &env.registry, env.backend.clone(), version, ApplyOptions::new(who())).await;
+    let out = cairn_engine::apply(
+        &plan,
+        &stack,
+        &env.registry,
+        env.backend.clone(),
+        version,
+        ApplyOptions::new(who()),
+    )
+    .await;
     assert!(out.succeeded());
     assert_eq!(env.cloud.count(), 0);
-    assert!(env.backend.read().await.unwrap().unwrap().doc.resources.is_empty());
+    assert!(env
+        .backend
+        .read()
+        .await
+        .unwrap()
+        .unwrap()
+        .doc
+        .resources
+        .is_empty());
 }
 
 #[tokio::test]
@@ -365,7 +532,10 @@ network_id = "${test_node.a.id}"
     );
     let d = ConfigGraph::build(&stack).err().unwrap();
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].message, "dependency cycle: test_node.a -> test_node.b -> test_node.a");
+    assert_eq!(
+        d[0].message,
+        "dependency cycle: test_node.a -> test_node.b -> test_node.a"
+    );
     assert_eq!(d[0].notes.len(), 2);
     let text = d[0].render(&stack.sources);
     assert!(text.contains("main.toml:5:"), "{text}");
@@ -375,9 +545,20 @@ network_id = "${test_node.a.id}"
 async fn the_plan_renders_like_terraform() {
     let env = Env::new();
     env.apply(NET_AND_NODE).await;
-    let changed = NET_AND_NODE.replace("name = \"main\"", "name = \"renamed\"\ntags = { Team = \"core\" }");
+    let changed = NET_AND_NODE.replace(
+        "name = \"main\"",
+        "name = \"renamed\"\ntags = { Team = \"core\" }",
+    );
     let (_, plan) = env.plan(&changed).await;
-    let text = render::plan_text(&plan).replace(&plan.change("test_network.main").unwrap().id.clone().unwrap(), "ID");
+    let text = render::plan_text(&plan).replace(
+        &plan
+            .change("test_network.main")
+            .unwrap()
+            .id
+            .clone()
+            .unwrap(),
+        "ID",
+    );
     insta::assert_snapshot!(text);
 }
 
@@ -394,14 +575,21 @@ async fn an_object_created_but_never_recorded_is_adopted_not_duplicated() {
         idempotency_token: String::new(),
         timeout: std::time::Duration::from_secs(1),
     };
-    let planned: cairn_core::Object =
-        [("cidr_block".to_string(), "10.0.0.0/16".into()), ("name".to_string(), "old".into())].into();
+    let planned: cairn_core::Object = [
+        ("cidr_block".to_string(), "10.0.0.0/16".into()),
+        ("name".to_string(), "old".into()),
+    ]
+    .into();
     let orphan = resource.create(&ctx, &planned).await.unwrap();
     let out = env.apply(text).await;
     assert_eq!(env.cloud.count(), 1, "no second object");
     let rs = &out.state.resources["test_network.main"];
     assert_eq!(rs.id, orphan["id"].as_str().unwrap());
-    assert_eq!(rs.attributes()["name"].as_str(), Some("n"), "brought up to date");
+    assert_eq!(
+        rs.attributes()["name"].as_str(),
+        Some("n"),
+        "brought up to date"
+    );
     let (_, plan) = env.plan(text).await;
     assert!(!plan.has_changes());
 }

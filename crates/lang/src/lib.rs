@@ -4,11 +4,16 @@
 //! in a [`cairn_core::Registry`].
 
 pub mod diagnostic;
+mod didyoumean;
 pub mod expr;
+mod interp;
+mod loader;
 pub mod model;
+mod node;
 pub mod source;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use expr::{EvalError, Expr, ExprKind, Reference, Scope, Subject, TemplatePart};
+pub use loader::{load, LoadOptions};
 pub use model::{BackendConfig, OutputBlock, ProviderConfig, ResourceBlock, Stack};
 pub use source::{FileId, SourceMap, Span};

@@ -42,6 +42,11 @@ impl Stack {
     pub fn resource(&self, address: &Address) -> Option<&ResourceBlock> {
         self.resources.iter().find(|r| &r.address == address)
     }
+
+    /// Resources by address, for callers that look up many.
+    pub fn resource_index(&self) -> std::collections::HashMap<&Address, &ResourceBlock> {
+        self.resources.iter().map(|r| (&r.address, r)).collect()
+    }
 }
 
 /// `[provider.aws]` after the env file is applied. Values are known strings

@@ -1,0 +1,64 @@
+//! "Did you mean ...?" suggestions by edit distance.
+
+/// The closest candidate within a distance that still looks like a typo.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+/// A hint naming the suggestion, or listing the valid names when few.
+pub fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let all: Vec<&str> = candidates.into_iter().collect();
+    if let Some(s) = suggest(word, all.iter().copied()) {
+        return Some(format!("did you mean `{s}`?"));
+    }
+    if !all.is_empty() && all.len() <= 8 {
+        return Some(format!(
+            "expected one of: {}",
+            all.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    None
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(
+            suggest("cidr_blok", ["cidr_block", "tags"]),
+            Some("cidr_block")
+        );
+        assert_eq!(
+            suggest("aws_vcp", ["aws_vpc", "aws_subnet"]),
+            Some("aws_vpc")
+        );
+        assert_eq!(suggest("zzzzzz", ["cidr_block"]), None);
+    }
+}

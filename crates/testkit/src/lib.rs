@@ -1,0 +1,117 @@
+//! A moto server (a real AWS-compatible HTTP endpoint) for tests: started on
+//! a free loopback port, stopped when dropped.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct MotoServer {
+    child: Child,
+    port: u16,
+}
+
+impl MotoServer {
+    /// Starts `moto_server` on a free port and waits until it answers.
+    ///
+    /// # Panics
+    /// If `moto_server` is not installed or does not come up: tests cannot
+    /// run without it, and the message says how to install it.
+    pub fn start() -> MotoServer {
+        let mut last_err = String::new();
+        // The port is free when probed but another process could take it
+        // before moto binds: try a few.
+        for _ in 0..3 {
+            let port = free_port();
+            let child = Command::new("moto_server")
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_ACM_VALIDATION_WAIT", "0")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn();
+            let child = match child {
+                Ok(c) => c,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    panic!(
+                        "moto_server not found on PATH: install it with pip install 'moto[server]'"
+                    )
+                }
+                Err(e) => panic!("cannot start moto_server: {e}"),
+            };
+            let mut server = MotoServer { child, port };
+            match server.wait_ready(Duration::from_secs(30)) {
+                Ok(()) => return server,
+                Err(e) => last_err = e,
+            }
+        }
+        panic!("moto_server did not come up: {last_err}")
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    fn wait_ready(&mut self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("moto_server exited with {status}"));
+            }
+            if http_get(self.port, "/moto-api/").is_ok() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("no answer on port {} after {timeout:?}", self.port));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(5000)
+}
+
+fn http_get(port: u16, path: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(2)))?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    if out.starts_with("HTTP/") {
+        Ok(out)
+    } else {
+        Err(std::io::Error::other("not HTTP"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_answers_and_stops() {
+        let port;
+        {
+            let m = MotoServer::start();
+            port = m.port();
+            assert!(http_get(port, "/moto-api/").is_ok());
+        }
+        assert!(http_get(port, "/moto-api/").is_err(), "stopped on drop");
+    }
+}

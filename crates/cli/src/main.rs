@@ -1,1 +1,45 @@
-fn main() {}
+//! `cairn`: plan and apply AWS infrastructure from TOML stack files.
+
+mod args;
+mod commands;
+mod exit;
+mod progress;
+mod report;
+mod workspace;
+
+use clap::Parser;
+
+fn main() {
+    let cli = args::Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(exit::ERROR);
+        }
+    };
+    let code = runtime.block_on(commands::run(cli));
+    // Do not wait for stray blocking tasks (credential providers) on exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    std::process::exit(code);
+}
+
+/// `CAIRN_LOG=debug` shows cairn's own debug events (one line per AWS call
+/// with its duration) without the SDK's internals; any other value is a full
+/// tracing filter (`CAIRN_LOG=aws_smithy_runtime=trace`).
+fn init_logging() {
+    let spec = std::env::var("CAIRN_LOG").unwrap_or_default();
+    let directives = match spec.as_str() {
+        "" => "warn".to_string(),
+        lvl @ ("trace" | "debug" | "info" | "warn" | "error") => format!("warn,cairn={lvl}"),
+        other => other.to_string(),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .init();
+}

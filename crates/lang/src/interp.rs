@@ -271,7 +271,7 @@ mod tests {
                         PathStep::Key("Name".into())
                     ]
                 );
-                assert_eq!(r.range, 6..32);
+                assert_eq!(r.range, 6..31);
             }
             other => panic!("{other:?}"),
         }

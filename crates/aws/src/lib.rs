@@ -1,1 +1,17 @@
+//! Shared AWS plumbing for cairn's provider crates: SDK configuration
+//! (region, profile, assume role, endpoint), retries, one debug line per AWS
+//! call, error mapping and waiting. No service SDK crate lives here.
 
+mod config;
+mod errors;
+mod logging;
+mod wait;
+
+pub use config::{AwsContext, AwsSettings};
+pub use errors::{error, is_not_found};
+pub use logging::CallLogger;
+pub use wait::wait_until;
+
+/// The SDK's shared configuration, re-exported so provider crates need no
+/// direct dependency on aws-types.
+pub use aws_types::SdkConfig;

@@ -1,1 +1,27 @@
+//! cairn resource types backed by Amazon EC2. One file per resource type,
+//! each implementing [`cairn_core::Resource`]; `common` holds the client and
+//! the tag and filter helpers they share.
 
+mod common;
+mod internet_gateway;
+mod security_group;
+mod subnet;
+mod vpc;
+
+use std::sync::Arc;
+
+use cairn_aws::AwsContext;
+use cairn_core::Registry;
+
+pub use common::Ec2;
+
+/// Adds every EC2 resource type to `registry`. Makes no network call.
+pub fn register(registry: &mut Registry, aws: &AwsContext) {
+    let ec2 = Arc::new(Ec2::new(aws.clone()));
+    registry.add_resource(Arc::new(vpc::Vpc::new(ec2.clone())));
+    registry.add_resource(Arc::new(subnet::Subnet::new(ec2.clone())));
+    registry.add_resource(Arc::new(internet_gateway::InternetGateway::new(
+        ec2.clone(),
+    )));
+    registry.add_resource(Arc::new(security_group::SecurityGroup::new(ec2)));
+}

@@ -1,0 +1,170 @@
+//! What the EC2 resource types share: the lazily built client, tags,
+//! id filters for batched reads, and delete retries.
+
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::Client;
+use cairn_aws::{error, AwsContext, CallLogger};
+use cairn_core::tags::{Tags, ADDRESS_TAG, STACK_TAG};
+use cairn_core::{OpContext, ProviderError};
+use tokio::sync::OnceCell;
+
+/// The largest number of values one EC2 filter takes.
+pub const FILTER_CHUNK: usize = 200;
+
+pub struct Ec2 {
+    aws: AwsContext,
+    client: OnceCell<Client>,
+}
+
+impl Ec2 {
+    pub fn new(aws: AwsContext) -> Self {
+        Ec2 {
+            aws,
+            client: OnceCell::new(),
+        }
+    }
+
+    pub async fn client(&self) -> Result<&Client, ProviderError> {
+        self.client
+            .get_or_try_init(|| async {
+                let sdk = self.aws.sdk_config().await?;
+                let conf = aws_sdk_ec2::config::Builder::from(sdk)
+                    .interceptor(CallLogger)
+                    .build();
+                Ok(Client::from_conf(conf))
+            })
+            .await
+    }
+
+    /// The region the client talks to, for ARNs.
+    pub async fn region(&self) -> String {
+        match self.aws.sdk_config().await {
+            Ok(c) => c.region().map(|r| r.to_string()).unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+}
+
+pub fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.into_iter().map(Into::into).collect()))
+        .build()
+}
+
+/// Filters that find what this stack created for this address.
+pub fn owner_filters(ctx: &OpContext) -> Vec<Filter> {
+    vec![
+        filter(&format!("tag:{STACK_TAG}"), [ctx.stack.clone()]),
+        filter(&format!("tag:{ADDRESS_TAG}"), [ctx.address.to_string()]),
+    ]
+}
+
+pub fn tag_spec(kind: ResourceType, tags: &Tags) -> TagSpecification {
+    TagSpecification::builder()
+        .resource_type(kind)
+        .set_tags(Some(to_sdk(tags)))
+        .build()
+}
+
+pub fn to_sdk(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub fn from_sdk(tags: &[Tag]) -> Tags {
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Brings the live tags to `desired` (ownership tags are never removed).
+pub async fn sync_tags(
+    client: &Client,
+    id: &str,
+    desired: &Tags,
+    live: &Tags,
+) -> Result<(), ProviderError> {
+    let set: Tags = desired
+        .iter()
+        .filter(|(k, v)| live.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let unset: Vec<Tag> = live
+        .keys()
+        .filter(|k| !desired.contains_key(*k) && !k.starts_with("cairn:"))
+        .map(|k| Tag::builder().key(k).build())
+        .collect();
+    if !set.is_empty() {
+        client
+            .create_tags()
+            .resources(id)
+            .set_tags(Some(to_sdk(&set)))
+            .send()
+            .await
+            .map_err(|e| error("ec2:CreateTags", e))?;
+    }
+    if !unset.is_empty() {
+        client
+            .delete_tags()
+            .resources(id)
+            .set_tags(Some(unset))
+            .send()
+            .await
+            .map_err(|e| error("ec2:DeleteTags", e))?;
+    }
+    Ok(())
+}
+
+/// Applies a change of `tags`: the live tags are the prior `tags_all`
+/// (ownership tags are re-asserted with the rest).
+pub async fn update_tags(
+    client: &Client,
+    id: &str,
+    ctx: &OpContext,
+    prior: &cairn_core::Object,
+    planned: &cairn_core::Object,
+) -> Result<(), ProviderError> {
+    let live = cairn_core::tags::from_value(prior.get("tags_all"));
+    sync_tags(client, id, &ctx.create_tags(planned), &live).await
+}
+
+/// Runs a delete, treating "not found" as done and retrying
+/// `DependencyViolation` (dependents being deleted a moment earlier are not
+/// always gone yet) until `timeout`.
+pub async fn delete_with_retry<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    mut f: F,
+) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), ProviderError>>,
+{
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match f().await {
+            Ok(()) => return Ok(()),
+            Err(e) if cairn_aws::is_not_found(&e) => return Ok(()),
+            Err(e) if e.code == "DependencyViolation" && start.elapsed() < timeout => {
+                tracing::debug!(what, "dependency violation; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+pub fn arn(region: &str, owner: &str, kind: &str, id: &str) -> String {
+    format!("arn:aws:ec2:{region}:{owner}:{kind}/{id}")
+}

@@ -1,0 +1,240 @@
+//! `aws_internet_gateway`: attached to `vpc_id` when set; a change of VPC
+//! detaches it and attaches it again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::ResourceType;
+use cairn_aws::error;
+use cairn_core::provider::ReadContext;
+use cairn_core::{
+    tags, Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
+    Value,
+};
+
+use crate::common::{
+    arn, delete_with_retry, filter, from_sdk, owner_filters, tag_spec, update_tags, Ec2,
+    FILTER_CHUNK,
+};
+
+pub struct InternetGateway {
+    ec2: Arc<Ec2>,
+}
+
+impl InternetGateway {
+    pub fn new(ec2: Arc<Ec2>) -> Self {
+        InternetGateway { ec2 }
+    }
+}
+
+fn schema() -> &'static Schema {
+    static S: OnceLock<Schema> = OnceLock::new();
+    S.get_or_init(|| {
+        Schema::new()
+            .describe("An internet gateway, attached to a VPC.")
+            .attr("vpc_id", Attribute::string())
+            .attr("id", Attribute::string().computed())
+            .attr("arn", Attribute::string().computed())
+            .attr("owner_id", Attribute::string().computed())
+            .with_tags()
+    })
+}
+
+impl InternetGateway {
+    async fn read_filtered(
+        &self,
+        filters: Vec<aws_sdk_ec2::types::Filter>,
+        default_tags: &tags::Tags,
+    ) -> Result<HashMap<String, Object>, ProviderError> {
+        let client = self.ec2.client().await?;
+        let region = self.ec2.region().await;
+        let igws: Vec<_> = client
+            .describe_internet_gateways()
+            .set_filters(Some(filters))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| error("ec2:DescribeInternetGateways", e))?;
+        Ok(igws
+            .into_iter()
+            .filter_map(|g| {
+                let id = g.internet_gateway_id()?.to_string();
+                let owner = g.owner_id().unwrap_or_default();
+                let vpc = g.attachments().iter().find_map(|a| a.vpc_id());
+                let mut obj = Object::new();
+                obj.insert("id".into(), id.as_str().into());
+                obj.insert(
+                    "arn".into(),
+                    arn(&region, owner, "internet-gateway", &id).into(),
+                );
+                obj.insert("owner_id".into(), owner.into());
+                obj.insert("vpc_id".into(), Value::from(vpc));
+                tags::set_live(&mut obj, &from_sdk(g.tags()), default_tags);
+                Some((id, obj))
+            })
+            .collect())
+    }
+
+    async fn read_one(&self, id: &str, default_tags: &tags::Tags) -> Result<Object, ProviderError> {
+        self.read_filtered(vec![filter("internet-gateway-id", [id])], default_tags)
+            .await?
+            .remove(id)
+            .ok_or_else(|| {
+                ProviderError::new(
+                    "ec2:DescribeInternetGateways",
+                    "InvalidInternetGatewayID.NotFound",
+                    format!("{id} not found after writing it"),
+                )
+            })
+    }
+
+    async fn attach(&self, id: &str, vpc: &str) -> Result<(), ProviderError> {
+        let client = self.ec2.client().await?;
+        client
+            .attach_internet_gateway()
+            .internet_gateway_id(id)
+            .vpc_id(vpc)
+            .send()
+            .await
+            .map_err(|e| error("ec2:AttachInternetGateway", e))?;
+        Ok(())
+    }
+
+    async fn detach(&self, id: &str, vpc: &str) -> Result<(), ProviderError> {
+        let client = self.ec2.client().await?;
+        match client
+            .detach_internet_gateway()
+            .internet_gateway_id(id)
+            .vpc_id(vpc)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = error("ec2:DetachInternetGateway", e);
+                // Already detached (or the VPC is gone): the goal is reached.
+                if cairn_aws::is_not_found(&e) || e.code == "Gateway.NotAttached" {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for InternetGateway {
+    fn type_name(&self) -> &'static str {
+        "aws_internet_gateway"
+    }
+
+    fn schema(&self) -> &Schema {
+        schema()
+    }
+
+    async fn read(
+        &self,
+        requests: &[ReadRequest<'_>],
+        ctx: &ReadContext,
+    ) -> Result<Vec<ReadOutcome>, ProviderError> {
+        let ids: Vec<&str> = requests.iter().map(|r| r.id).collect();
+        let mut live = HashMap::new();
+        for chunk in ids.chunks(FILTER_CHUNK) {
+            live.extend(
+                self.read_filtered(
+                    vec![filter("internet-gateway-id", chunk.iter().copied())],
+                    &ctx.default_tags,
+                )
+                .await?,
+            );
+        }
+        Ok(ids
+            .iter()
+            .map(|id| {
+                live.remove(*id)
+                    .map(ReadOutcome::Live)
+                    .unwrap_or(ReadOutcome::Gone)
+            })
+            .collect())
+    }
+
+    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
+        Ok(self
+            .read_filtered(owner_filters(ctx), &ctx.default_tags)
+            .await?
+            .into_values()
+            .collect())
+    }
+
+    async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
+        let client = self.ec2.client().await?;
+        let out = client
+            .create_internet_gateway()
+            .tag_specifications(tag_spec(
+                ResourceType::InternetGateway,
+                &ctx.create_tags(planned),
+            ))
+            .send()
+            .await
+            .map_err(|e| error("ec2:CreateInternetGateway", e))?;
+        let id = out
+            .internet_gateway()
+            .and_then(|g| g.internet_gateway_id())
+            .unwrap_or_default()
+            .to_string();
+        let partial = |e: ProviderError| {
+            e.with_partial([("id".to_string(), Value::from(id.as_str()))].into())
+        };
+        if let Some(vpc) = planned.get("vpc_id").and_then(Value::as_str) {
+            self.attach(&id, vpc).await.map_err(partial)?;
+        }
+        self.read_one(&id, &ctx.default_tags).await.map_err(partial)
+    }
+
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        id: &str,
+        prior: &Object,
+        planned: &Object,
+        changed: &[String],
+    ) -> Result<Object, ProviderError> {
+        let client = self.ec2.client().await?;
+        for name in changed {
+            match name.as_str() {
+                "vpc_id" => {
+                    if let Some(old) = prior.get("vpc_id").and_then(Value::as_str) {
+                        self.detach(id, old).await?;
+                    }
+                    if let Some(new) = planned.get("vpc_id").and_then(Value::as_str) {
+                        self.attach(id, new).await?;
+                    }
+                }
+                "tags" => update_tags(client, id, ctx, prior, planned).await?,
+                _ => {}
+            }
+        }
+        self.read_one(id, &ctx.default_tags).await
+    }
+
+    async fn delete(&self, ctx: &OpContext, id: &str, prior: &Object) -> Result<(), ProviderError> {
+        let client = self.ec2.client().await?;
+        if let Some(vpc) = prior.get("vpc_id").and_then(Value::as_str) {
+            self.detach(id, vpc).await?;
+        }
+        delete_with_retry("internet gateway", ctx.timeout, || async {
+            client
+                .delete_internet_gateway()
+                .internet_gateway_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("ec2:DeleteInternetGateway", e))
+        })
+        .await
+    }
+}

@@ -1,0 +1,242 @@
+//! `aws_subnet`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use cairn_aws::error;
+use cairn_core::provider::ReadContext;
+use cairn_core::{
+    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
+    Schema, Value,
+};
+
+use crate::common::{
+    delete_with_retry, filter, from_sdk, owner_filters, tag_spec, update_tags, Ec2, FILTER_CHUNK,
+};
+
+pub struct Subnet {
+    ec2: Arc<Ec2>,
+}
+
+impl Subnet {
+    pub fn new(ec2: Arc<Ec2>) -> Self {
+        Subnet { ec2 }
+    }
+}
+
+fn schema() -> &'static Schema {
+    static S: OnceLock<Schema> = OnceLock::new();
+    S.get_or_init(|| {
+        Schema::new()
+            .describe("A subnet of a VPC in one availability zone.")
+            .attr("vpc_id", Attribute::string().required().force_new())
+            .attr(
+                "cidr_block",
+                Attribute::string()
+                    .required()
+                    .force_new()
+                    .check(Check::Ipv4Cidr),
+            )
+            .attr(
+                "availability_zone",
+                Attribute::string().optional_computed().force_new(),
+            )
+            .attr("map_public_ip_on_launch", Attribute::bool().default(false))
+            .attr("id", Attribute::string().computed())
+            .attr("arn", Attribute::string().computed())
+            .attr("owner_id", Attribute::string().computed())
+            .attr("availability_zone_id", Attribute::string().computed())
+            .with_tags()
+    })
+}
+
+impl Subnet {
+    async fn read_filtered(
+        &self,
+        filters: Vec<aws_sdk_ec2::types::Filter>,
+        default_tags: &tags::Tags,
+    ) -> Result<HashMap<String, Object>, ProviderError> {
+        let client = self.ec2.client().await?;
+        let subnets: Vec<_> = client
+            .describe_subnets()
+            .set_filters(Some(filters))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| error("ec2:DescribeSubnets", e))?;
+        Ok(subnets
+            .into_iter()
+            .filter_map(|s| {
+                let id = s.subnet_id()?.to_string();
+                let mut obj = Object::new();
+                obj.insert("id".into(), id.as_str().into());
+                obj.insert("arn".into(), Value::from(s.subnet_arn()));
+                obj.insert("owner_id".into(), Value::from(s.owner_id()));
+                obj.insert("vpc_id".into(), Value::from(s.vpc_id()));
+                obj.insert("cidr_block".into(), Value::from(s.cidr_block()));
+                obj.insert(
+                    "availability_zone".into(),
+                    Value::from(s.availability_zone()),
+                );
+                obj.insert(
+                    "availability_zone_id".into(),
+                    Value::from(s.availability_zone_id()),
+                );
+                obj.insert(
+                    "map_public_ip_on_launch".into(),
+                    s.map_public_ip_on_launch().unwrap_or(false).into(),
+                );
+                tags::set_live(&mut obj, &from_sdk(s.tags()), default_tags);
+                Some((id, obj))
+            })
+            .collect())
+    }
+
+    async fn read_one(&self, id: &str, default_tags: &tags::Tags) -> Result<Object, ProviderError> {
+        self.read_filtered(vec![filter("subnet-id", [id])], default_tags)
+            .await?
+            .remove(id)
+            .ok_or_else(|| {
+                ProviderError::new(
+                    "ec2:DescribeSubnets",
+                    "InvalidSubnetID.NotFound",
+                    format!("subnet {id} not found after writing it"),
+                )
+            })
+    }
+
+    async fn set_public_ip(&self, id: &str, value: bool) -> Result<(), ProviderError> {
+        let client = self.ec2.client().await?;
+        client
+            .modify_subnet_attribute()
+            .subnet_id(id)
+            .map_public_ip_on_launch(AttributeBooleanValue::builder().value(value).build())
+            .send()
+            .await
+            .map_err(|e| error("ec2:ModifySubnetAttribute", e))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Resource for Subnet {
+    fn type_name(&self) -> &'static str {
+        "aws_subnet"
+    }
+
+    fn schema(&self) -> &Schema {
+        schema()
+    }
+
+    async fn read(
+        &self,
+        requests: &[ReadRequest<'_>],
+        ctx: &ReadContext,
+    ) -> Result<Vec<ReadOutcome>, ProviderError> {
+        let ids: Vec<&str> = requests.iter().map(|r| r.id).collect();
+        let mut live = HashMap::new();
+        for chunk in ids.chunks(FILTER_CHUNK) {
+            live.extend(
+                self.read_filtered(
+                    vec![filter("subnet-id", chunk.iter().copied())],
+                    &ctx.default_tags,
+                )
+                .await?,
+            );
+        }
+        Ok(ids
+            .iter()
+            .map(|id| {
+                live.remove(*id)
+                    .map(ReadOutcome::Live)
+                    .unwrap_or(ReadOutcome::Gone)
+            })
+            .collect())
+    }
+
+    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
+        Ok(self
+            .read_filtered(owner_filters(ctx), &ctx.default_tags)
+            .await?
+            .into_values()
+            .collect())
+    }
+
+    async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
+        let client = self.ec2.client().await?;
+        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let out = client
+            .create_subnet()
+            .vpc_id(s("vpc_id").unwrap_or_default())
+            .cidr_block(s("cidr_block").unwrap_or_default())
+            .set_availability_zone(s("availability_zone"))
+            .tag_specifications(tag_spec(ResourceType::Subnet, &ctx.create_tags(planned)))
+            .send()
+            .await
+            .map_err(|e| error("ec2:CreateSubnet", e))?;
+        let id = out
+            .subnet()
+            .and_then(|s| s.subnet_id())
+            .unwrap_or_default()
+            .to_string();
+        let partial = |e: ProviderError| {
+            e.with_partial([("id".to_string(), Value::from(id.as_str()))].into())
+        };
+        if planned
+            .get("map_public_ip_on_launch")
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
+            self.set_public_ip(&id, true).await.map_err(partial)?;
+        }
+        self.read_one(&id, &ctx.default_tags).await.map_err(partial)
+    }
+
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        id: &str,
+        prior: &Object,
+        planned: &Object,
+        changed: &[String],
+    ) -> Result<Object, ProviderError> {
+        let client = self.ec2.client().await?;
+        for name in changed {
+            match name.as_str() {
+                "map_public_ip_on_launch" => {
+                    self.set_public_ip(
+                        id,
+                        planned.get(name).and_then(Value::as_bool).unwrap_or(false),
+                    )
+                    .await?;
+                }
+                "tags" => update_tags(client, id, ctx, prior, planned).await?,
+                _ => {}
+            }
+        }
+        self.read_one(id, &ctx.default_tags).await
+    }
+
+    async fn delete(
+        &self,
+        ctx: &OpContext,
+        id: &str,
+        _prior: &Object,
+    ) -> Result<(), ProviderError> {
+        let client = self.ec2.client().await?;
+        delete_with_retry("subnet", ctx.timeout, || async {
+            client
+                .delete_subnet()
+                .subnet_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("ec2:DeleteSubnet", e))
+        })
+        .await
+    }
+}

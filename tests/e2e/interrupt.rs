@@ -1,0 +1,103 @@
+//! An apply killed with SIGKILL part-way leaves a state file that parses, and
+//! the next apply completes without duplicating anything: objects created
+//! but not yet recorded are found by their ownership tags and adopted.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_ec2::types::Filter;
+
+use crate::support::{rt, Sandbox};
+
+const SUBNETS: usize = 48;
+
+fn stack() -> String {
+    let mut s = String::from(
+        "[stack]\nname = \"interrupt\"\n\n[provider.aws]\nregion = \"eu-west-2\"\n\n[resource.aws_vpc.main]\ncidr_block = \"10.50.0.0/20\"\n",
+    );
+    for i in 0..SUBNETS {
+        s.push_str(&format!(
+            "\n[resource.aws_subnet.s{i:02}]\nvpc_id = \"${{aws_vpc.main.id}}\"\ncidr_block = \"10.50.{}.{}/28\"\n",
+            i / 16,
+            (i % 16) * 16
+        ));
+    }
+    s
+}
+
+#[test]
+fn sigkill_mid_apply_then_apply_again_has_no_duplicates() {
+    let sb = Sandbox::with_files(&[("main.toml", &stack())]);
+    let state_file = sb.state_file("interrupt");
+    let mut child = sb
+        .command(&["apply", "--auto-approve", "--parallelism", "2"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+
+    // Kill once a few resources are recorded, well before the end.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let recorded_at_kill = loop {
+        assert!(Instant::now() < deadline, "apply never recorded a resource");
+        if let Ok(text) = std::fs::read_to_string(&state_file) {
+            let n = serde_json::from_str::<serde_json::Value>(&text)
+                .map(|v| v["resources"].as_object().map_or(0, |r| r.len()))
+                .unwrap_or(0);
+            if n >= 4 {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                break n;
+            }
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "apply finished before it could be interrupted"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    assert!(
+        recorded_at_kill < SUBNETS + 1,
+        "the kill came too late to test anything"
+    );
+
+    // The state left behind parses and names only real objects.
+    let text = std::fs::read_to_string(&state_file).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&text).expect("state parses after SIGKILL");
+    assert!(state["resources"].as_object().unwrap().len() >= 4);
+
+    // The lock of the killed process is taken over (its holder is gone).
+    let again = sb.run(&["apply", "--auto-approve"]).expect(0);
+    assert!(
+        again.stderr.contains("stale state lock"),
+        "{}",
+        again.stderr
+    );
+
+    let ec2 = sb.ec2();
+    let rt = rt();
+    let stack_tag = || {
+        Filter::builder()
+            .name("tag:cairn:stack")
+            .values("interrupt")
+            .build()
+    };
+    let vpcs = rt
+        .block_on(ec2.describe_vpcs().filters(stack_tag()).send())
+        .unwrap();
+    assert_eq!(vpcs.vpcs().len(), 1, "exactly one VPC");
+    let subnets = rt
+        .block_on(ec2.describe_subnets().filters(stack_tag()).send())
+        .unwrap();
+    assert_eq!(subnets.subnets().len(), SUBNETS, "no duplicate subnets");
+
+    let state = sb.state("interrupt");
+    let resources = state["resources"].as_object().unwrap();
+    assert_eq!(resources.len(), SUBNETS + 1);
+    let mut ids: Vec<&str> = resources
+        .values()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), SUBNETS + 1, "every object recorded exactly once");
+    sb.run(&["plan", "--detailed-exitcode"]).expect(0);
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests of the `cairn` binary. Those that need AWS run against a
+//! moto server the harness starts on a free loopback port, and check results
+//! through the AWS SDK directly, not only through cairn.
+
+mod bad_stacks;
+mod interrupt;
+mod locking;
+mod quickstart;
+mod support;

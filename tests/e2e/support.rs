@@ -1,0 +1,171 @@
+//! Running the binary against a moto server, and SDK clients for checking.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
+use cairn_testkit::MotoServer;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_cairn");
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A scratch copy of a stack plus its own moto server and state directory.
+pub struct Sandbox {
+    pub moto: MotoServer,
+    pub dir: tempfile::TempDir,
+    pub stack: PathBuf,
+    pub env: Option<String>,
+}
+
+impl Sandbox {
+    /// Copies `stacks/<name>` into a temporary directory.
+    pub fn new(name: &str) -> Sandbox {
+        let moto = MotoServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let stack = dir.path().join(name);
+        copy_dir(&repo_root().join("stacks").join(name), &stack);
+        Sandbox {
+            moto,
+            dir,
+            stack,
+            env: Some("local".into()),
+        }
+    }
+
+    /// A stack written from (file name, content) pairs.
+    pub fn with_files(files: &[(&str, &str)]) -> Sandbox {
+        let moto = MotoServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        let stack = dir.path().join("stack");
+        for (name, text) in files {
+            let p = stack.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        Sandbox {
+            moto,
+            dir,
+            stack,
+            env: None,
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args);
+        c.arg("-C").arg(&self.stack);
+        if let Some(env) = &self.env {
+            c.args(["--env", env]);
+            c.arg("--var")
+                .arg(format!("aws_endpoint_url={}", self.moto.endpoint()));
+        }
+        c.env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "eu-west-2")
+            .env("AWS_ENDPOINT_URL", self.moto.endpoint())
+            .env("CAIRN_STATE_DIR", self.state_dir())
+            .env_remove("CAIRN_LOG")
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command(args).output().unwrap())
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    pub fn state_file(&self, stack: &str) -> PathBuf {
+        let env = self.env.clone().unwrap_or_else(|| "default".into());
+        self.state_dir().join(stack).join(format!("{env}.json"))
+    }
+
+    pub fn state(&self, stack: &str) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(self.state_file(stack)).unwrap()).unwrap()
+    }
+
+    pub fn edit(&self, file: &str, from: &str, to: &str) {
+        let p = self.stack.join(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{file} does not contain {from:?}");
+        std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    }
+
+    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::from_conf(
+            aws_sdk_ec2::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("eu-west-2"))
+                .endpoint_url(self.moto.endpoint())
+                .credentials_provider(Credentials::new("testing", "testing", None, None, "e2e"))
+                .build(),
+        )
+    }
+
+    pub fn kms(&self) -> aws_sdk_kms::Client {
+        aws_sdk_kms::Client::from_conf(
+            aws_sdk_kms::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("eu-west-2"))
+                .endpoint_url(self.moto.endpoint())
+                .credentials_provider(Credentials::new("testing", "testing", None, None, "e2e"))
+                .build(),
+        )
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}

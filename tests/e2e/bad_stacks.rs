@@ -41,11 +41,16 @@ fn every_bad_stack_is_reported_with_a_located_diagnostic() {
             "{name}: no file location in\n{}",
             run.stderr
         );
-        assert!(
-            run.stderr.contains('^'),
-            "{name}: no caret in\n{}",
-            run.stderr
-        );
+        // Errors in stack files point into them; an error in a command-line
+        // argument (the cases with an `args` file) has no span in a file.
+        if extra.is_empty() {
+            assert!(
+                run.stderr.contains('^'),
+                "{name}: no caret in
+{}",
+                run.stderr
+            );
+        }
         insta::with_settings!({ snapshot_suffix => name.clone(), prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!("bad_stack", run.stderr);
         });

@@ -45,8 +45,10 @@ impl Diagnostic {
         self.label = Some(l.into());
         self
     }
+    /// Sets the hint; an empty one is no hint.
     pub fn hint(mut self, h: impl Into<String>) -> Self {
-        self.hint = Some(h.into());
+        let h = h.into();
+        self.hint = (!h.is_empty()).then_some(h);
         self
     }
     pub fn note(mut self, span: Span, text: impl Into<String>) -> Self {

@@ -44,6 +44,8 @@ pub fn load(dir: &Path, opts: &LoadOptions, registry: &Registry) -> Result<Stack
         sources: SourceMap::default(),
         diags: Vec::new(),
         registry,
+        parse_failed: false,
+        unset_vars: HashSet::new(),
     };
     let stack = l.run(dir, opts);
     match stack {
@@ -62,6 +64,11 @@ struct Loader<'a> {
     sources: SourceMap,
     diags: Vec<Diagnostic>,
     registry: &'a Registry,
+    /// A file did not parse: what it declared is unknown, so its absence
+    /// (no [stack], an undeclared name) is not reported again.
+    parse_failed: bool,
+    /// Variables declared but without a valid value (already reported).
+    unset_vars: HashSet<String>,
 }
 
 /// A variable as declared, before its value is chosen.
@@ -128,6 +135,7 @@ impl<'a> Loader<'a> {
             Ok(entries) => Some((path, entries)),
             Err(d) => {
                 self.err(d);
+                self.parse_failed = true;
                 None
             }
         }
@@ -284,9 +292,7 @@ impl<'a> Loader<'a> {
                 let mut d = Diagnostic::new("the stack has no `[stack]` table with a `name`")
                     .hint("add `[stack]` with `name = \"...\"` to one of its files");
                 d.span = span;
-                if span.is_some() {
-                    self.err(d);
-                } else if self.diags.is_empty() {
+                if !self.parse_failed {
                     self.err(d);
                 }
                 String::new()
@@ -533,6 +539,9 @@ impl<'a> Loader<'a> {
             }
         }
         for (name, d) in decls {
+            if self.unset_vars.contains(name) {
+                continue;
+            }
             let value = match out.remove(name) {
                 Some(v) => v,
                 None => match values.remove(name) {
@@ -545,6 +554,8 @@ impl<'a> Loader<'a> {
                                 ),
                                 span,
                             ));
+                            self.unset_vars.insert(name.clone());
+                            continue;
                         }
                         v
                     }
@@ -553,6 +564,7 @@ impl<'a> Loader<'a> {
                             Diagnostic::at(format!("variable `{name}` has no value"), d.span)
                                 .hint("give it a `default`, set it in the env file's [vars], or pass --var NAME=VALUE"),
                         );
+                        self.unset_vars.insert(name.clone());
                         continue;
                     }
                 },
@@ -706,6 +718,9 @@ impl<'a> Loader<'a> {
                     return None;
                 };
                 let Some(v) = vars.get(&name) else {
+                    if self.unset_vars.contains(&name) || self.parse_failed {
+                        return None;
+                    }
                     let hint = didyoumean::hint(&name, vars.keys().map(String::as_str))
                         .unwrap_or_else(|| format!("declare it with a [variable.{name}] table"));
                     self.err(
@@ -848,12 +863,18 @@ impl<'a> Loader<'a> {
             provider: "aws".into(),
         };
         let before = self.diags.len();
+        // Required attributes an unknown key was probably meant to be: their
+        // absence is the same mistake, reported once.
+        let mut meant: HashSet<&str> = HashSet::new();
         for e in &r.entries {
             if e.key == "depends_on" {
                 self.depends_on(e, declared, &mut block);
                 continue;
             }
             let Some(attr) = schema.get(&e.key) else {
+                if let Some(s) = didyoumean::suggest(&e.key, schema.names()) {
+                    meant.insert(s);
+                }
                 let hint =
                     didyoumean::hint(&e.key, schema.names().chain(META_ARGUMENTS.iter().copied()))
                         .unwrap_or_default();
@@ -916,6 +937,7 @@ impl<'a> Loader<'a> {
         }
         for (name, attr) in &schema.attributes {
             if attr.presence == Presence::Required
+                && !meant.contains(name)
                 && !block.attributes.contains_key(*name)
                 && !r.entries.iter().any(|e| e.key == *name)
             {

@@ -36,6 +36,42 @@ fn quickstart_lifecycle() {
         plan.stdout
     );
 
+    // Without a terminal and without --auto-approve, apply refuses and
+    // changes nothing.
+    let refused = sb.run(&["apply"]).expect(1);
+    assert!(
+        refused.stderr.contains("--auto-approve"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!sb.state_file("quickstart").exists());
+    let vpcs = rt
+        .block_on(
+            ec2.describe_vpcs()
+                .filters(tag_filter("cairn:stack", "quickstart/local"))
+                .send(),
+        )
+        .unwrap();
+    assert!(vpcs.vpcs().is_empty());
+
+    let graph = sb.run(&["graph"]).expect(0);
+    assert!(
+        graph
+            .stdout
+            .contains("\"aws_subnet.public_a\" -> \"aws_vpc.main\""),
+        "{}",
+        graph.stdout
+    );
+    assert!(
+        graph
+            .stdout
+            .contains("\"aws_kms_alias.main\" -> \"aws_kms_key.main\""),
+        "{}",
+        graph.stdout
+    );
+    let mermaid = sb.run(&["graph", "--format", "mermaid"]).expect(0);
+    assert!(mermaid.stdout.starts_with("graph RL"), "{}", mermaid.stdout);
+
     let apply = sb.run(&["apply", "--auto-approve"]).expect(0);
     assert!(
         apply

@@ -291,11 +291,60 @@ fn keep_config_only(obj: &mut Object, from: &Object) {
     obj.insert("revoke_rules_on_delete".into(), v.into());
 }
 
+/// Descriptions of group-referencing rules by (group, egress, protocol,
+/// ports, referenced group), from DescribeSecurityGroups: some endpoints
+/// (moto) leave them out of DescribeSecurityGroupRules.
+type PairKey = (String, bool, String, i64, i64, String);
+
+fn pair_descriptions(groups: &[aws_sdk_ec2::types::SecurityGroup]) -> HashMap<PairKey, String> {
+    let mut out = HashMap::new();
+    for g in groups {
+        let Some(id) = g.group_id() else { continue };
+        for (egress, perms) in [
+            (false, g.ip_permissions()),
+            (true, g.ip_permissions_egress()),
+        ] {
+            for p in perms {
+                let protocol = p.ip_protocol().unwrap_or("-1").to_ascii_lowercase();
+                let (from, to) = normalize_ports(
+                    &protocol,
+                    p.from_port().unwrap_or(-1) as i64,
+                    p.to_port().unwrap_or(-1) as i64,
+                );
+                for pair in p.user_id_group_pairs() {
+                    if let (Some(other), Some(d)) = (pair.group_id(), pair.description()) {
+                        out.insert(
+                            (
+                                id.to_string(),
+                                egress,
+                                protocol.clone(),
+                                from,
+                                to,
+                                other.to_string(),
+                            ),
+                            d.to_string(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The live rules of many groups, with their rule ids.
 type LiveRules = HashMap<String, Vec<(bool, String, Atom)>>;
 
 impl SecurityGroup {
-    async fn live_rules(&self, ids: &[String]) -> Result<LiveRules, ProviderError> {
+    async fn live_rules(
+        &self,
+        groups: &[aws_sdk_ec2::types::SecurityGroup],
+    ) -> Result<LiveRules, ProviderError> {
+        let ids: Vec<String> = groups
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect();
+        let pair_descriptions = pair_descriptions(groups);
         let client = self.ec2.client().await?;
         let mut out: LiveRules = HashMap::new();
         for chunk in ids.chunks(FILTER_CHUNK) {
@@ -309,16 +358,28 @@ impl SecurityGroup {
                 .await
                 .map_err(|e| error("ec2:DescribeSecurityGroupRules", e))?;
             for r in rules {
-                let (Some(group), Some(rule_id), Some(atom)) =
+                let (Some(group), Some(rule_id), Some(mut atom)) =
                     (r.group_id(), r.security_group_rule_id(), atom_of(&r))
                 else {
                     continue;
                 };
-                out.entry(group.to_string()).or_default().push((
-                    r.is_egress().unwrap_or(false),
-                    rule_id.to_string(),
-                    atom,
-                ));
+                let egress = r.is_egress().unwrap_or(false);
+                if let (Source::Group(g), true) = (&atom.source, atom.description.is_empty()) {
+                    let key = (
+                        group.to_string(),
+                        egress,
+                        atom.protocol.clone(),
+                        atom.from,
+                        atom.to,
+                        g.clone(),
+                    );
+                    if let Some(d) = pair_descriptions.get(&key) {
+                        atom.description = d.clone();
+                    }
+                }
+                out.entry(group.to_string())
+                    .or_default()
+                    .push((egress, rule_id.to_string(), atom));
             }
         }
         Ok(out)
@@ -340,14 +401,10 @@ impl SecurityGroup {
             .collect::<Result<Vec<_>, _>>()
             .await
             .map_err(|e| error("ec2:DescribeSecurityGroups", e))?;
-        let ids: Vec<String> = groups
-            .iter()
-            .filter_map(|g| g.group_id().map(str::to_string))
-            .collect();
-        let mut rules = if ids.is_empty() {
+        let mut rules = if groups.is_empty() {
             LiveRules::new()
         } else {
-            self.live_rules(&ids).await?
+            self.live_rules(&groups).await?
         };
         Ok(groups
             .into_iter()
@@ -399,8 +456,14 @@ impl SecurityGroup {
         desired: &BTreeSet<Atom>,
     ) -> Result<(), ProviderError> {
         let client = self.ec2.client().await?;
+        let groups = client
+            .describe_security_groups()
+            .group_ids(id)
+            .send()
+            .await
+            .map_err(|e| error("ec2:DescribeSecurityGroups", e))?;
         let live: Vec<(String, Atom)> = self
-            .live_rules(&[id.to_string()])
+            .live_rules(groups.security_groups())
             .await?
             .remove(id)
             .unwrap_or_default()

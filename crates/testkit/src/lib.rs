@@ -115,3 +115,45 @@ mod tests {
         assert!(http_get(port, "/moto-api/").is_err(), "stopped on drop");
     }
 }
+
+/// Helpers for provider tests: operation contexts and attribute objects.
+pub mod fixtures {
+    use std::time::Duration;
+
+    use cairn_core::{Object, OpContext, Value};
+
+    /// Dummy credentials and a region for the SDK's standard chain, which
+    /// every test in a process shares.
+    pub fn aws_test_env() {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_REGION", "eu-west-2");
+        std::env::remove_var("AWS_PROFILE");
+    }
+
+    pub fn op_context(address: &str) -> OpContext {
+        OpContext {
+            address: address.parse().unwrap_or_else(|e| panic!("{e}")),
+            stack: "providertest/moto".into(),
+            default_tags: [("Team".to_string(), "platform".to_string())].into(),
+            idempotency_token: "2f1e6c52-7a4c-4c1e-9d7e-0d8a3f1b2c3d".into(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    pub fn object(pairs: &[(&str, Value)]) -> Object {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    pub fn tags(pairs: &[(&str, &str)]) -> Value {
+        Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::from(*v)))
+                .collect(),
+        )
+    }
+}

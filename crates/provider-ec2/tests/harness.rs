@@ -1,0 +1,82 @@
+//! Shared by this crate's moto tests: a server, the registry pointed at it,
+//! and a raw SDK client for checking results independently of cairn.
+//! Each test file uses a part of it.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use cairn_aws::{AwsContext, AwsSettings};
+use cairn_core::provider::ReadContext;
+use cairn_core::{Object, ReadOutcome, ReadRequest, Registry, Resource};
+use cairn_testkit::fixtures::aws_test_env;
+use cairn_testkit::MotoServer;
+
+pub struct Harness {
+    pub _moto: MotoServer,
+    pub registry: Registry,
+    pub ec2: aws_sdk_ec2::Client,
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        aws_test_env();
+        let moto = MotoServer::start();
+        let aws = AwsContext::new(AwsSettings {
+            endpoint_url: Some(moto.endpoint()),
+            region: Some("eu-west-2".into()),
+            ..Default::default()
+        });
+        let mut registry = Registry::default();
+        cairn_provider_ec2::register(&mut registry, &aws);
+        let ec2 = aws_sdk_ec2::Client::new(aws.sdk_config().await.unwrap());
+        Harness {
+            _moto: moto,
+            registry,
+            ec2,
+        }
+    }
+
+    pub fn resource(&self, type_name: &str) -> Arc<dyn Resource> {
+        self.registry.resource(type_name).unwrap().clone()
+    }
+
+    /// A VPC made outside cairn, for types that live in one.
+    pub async fn vpc(&self, cidr: &str) -> String {
+        let out = self.ec2.create_vpc().cidr_block(cidr).send().await.unwrap();
+        out.vpc().unwrap().vpc_id().unwrap().to_string()
+    }
+}
+
+pub fn read_ctx() -> ReadContext {
+    ReadContext {
+        default_tags: [("Team".to_string(), "platform".to_string())].into(),
+    }
+}
+
+/// Reads ids in one batch.
+pub async fn read(r: &dyn Resource, items: &[(&str, &Object)]) -> Vec<Option<Object>> {
+    let requests: Vec<ReadRequest> = items
+        .iter()
+        .map(|(id, prior)| ReadRequest { id, prior })
+        .collect();
+    r.read(&requests, &read_ctx())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| match o {
+            ReadOutcome::Live(obj) => Some(obj),
+            ReadOutcome::Gone => None,
+        })
+        .collect()
+}
+
+pub fn tag_map(tags: &[aws_sdk_ec2::types::Tag]) -> std::collections::BTreeMap<String, String> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}

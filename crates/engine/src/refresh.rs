@@ -20,7 +20,9 @@ pub async fn refresh(
     registry: &Registry,
     ctx: &ReadContext,
 ) -> Result<Refreshed, EngineError> {
-    let mut by_type: HashMap<&str, Vec<(&String, Object, Vec<Path>)>> = HashMap::new();
+    // Per type: (state address, prior attributes, their sensitive paths).
+    type Batch<'a> = Vec<(&'a String, Object, Vec<Path>)>;
+    let mut by_type: HashMap<&str, Batch> = HashMap::new();
     for (addr, rs) in &state.resources {
         if registry.resource(&rs.type_name).is_none() {
             return Err(EngineError::UnknownType {

@@ -659,7 +659,7 @@ impl<'a> Loader<'a> {
     ) -> Option<Expr> {
         // Offsets inside the string map to the source only when the string
         // has no escapes; otherwise point at the whole string.
-        let at = |r: std::ops::Range<usize>| content.map(|c| c.sub(r)).unwrap_or(span);
+        let at = |r: std::ops::Range<usize>| content.map(|c| c.narrow(r)).unwrap_or(span);
         let pieces = match interp::parse(value) {
             Ok(p) => p,
             Err(e) => {

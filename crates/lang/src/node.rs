@@ -170,7 +170,7 @@ impl<'a> Conv<'a> {
                     1
                 };
                 let content = (raw.len() >= 2 * quote && raw[quote..raw.len() - quote] == value)
-                    .then(|| span.sub(quote..raw.len() - quote));
+                    .then(|| span.narrow(quote..raw.len() - quote));
                 Node::Str {
                     value,
                     span,

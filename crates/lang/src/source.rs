@@ -22,7 +22,7 @@ impl Span {
         }
     }
     /// A sub-span, by byte offsets relative to this span's start.
-    pub fn sub(self, range: std::ops::Range<usize>) -> Span {
+    pub fn narrow(self, range: std::ops::Range<usize>) -> Span {
         Span {
             file: self.file,
             start: self.start + range.start as u32,

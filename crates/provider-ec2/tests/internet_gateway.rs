@@ -39,7 +39,7 @@ async fn internet_gateway_attach_move_delete() {
                 .await
                 .unwrap()
         ),
-        [vpc_a.clone()]
+        [vpc_a.as_str()]
     );
 
     let mut want = created.clone();
@@ -58,7 +58,7 @@ async fn internet_gateway_attach_move_delete() {
                 .await
                 .unwrap()
         ),
-        [vpc_b.clone()]
+        [vpc_b.as_str()]
     );
 
     r.delete(&ctx, &id, &moved).await.unwrap();

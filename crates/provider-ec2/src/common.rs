@@ -1,13 +1,15 @@
 //! What the EC2 resource types share: the lazily built client, tags,
 //! id filters for batched reads, and delete retries.
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use aws_sdk_ec2::Client;
 use cairn_aws::{error, AwsContext, CallLogger};
 use cairn_core::tags::{Tags, ADDRESS_TAG, STACK_TAG};
-use cairn_core::{OpContext, ProviderError};
+use cairn_core::{Object, OpContext, ProviderError, ReadOutcome, ReadRequest};
 use tokio::sync::OnceCell;
 
 /// The largest number of values one EC2 filter takes.
@@ -45,6 +47,39 @@ impl Ec2 {
             Err(_) => String::new(),
         }
     }
+}
+
+/// Batched refresh: one filtered describe per [`FILTER_CHUNK`] ids, so a
+/// missing id never fails the batch; it is just absent from the answer and
+/// comes back [`ReadOutcome::Gone`].
+pub async fn read_by_ids<Fut>(
+    requests: &[ReadRequest<'_>],
+    id_filter: &str,
+    describe: impl Fn(Vec<Filter>) -> Fut,
+) -> Result<Vec<ReadOutcome>, ProviderError>
+where
+    Fut: Future<Output = Result<HashMap<String, Object>, ProviderError>>,
+{
+    let ids: Vec<&str> = requests.iter().map(|r| r.id).collect();
+    let mut live = HashMap::new();
+    for chunk in ids.chunks(FILTER_CHUNK) {
+        live.extend(describe(vec![filter(id_filter, chunk.iter().copied())]).await?);
+    }
+    Ok(outcomes(requests, live))
+}
+
+/// Pairs each request with its live object, in request order.
+pub fn outcomes(
+    requests: &[ReadRequest<'_>],
+    mut live: HashMap<String, Object>,
+) -> Vec<ReadOutcome> {
+    requests
+        .iter()
+        .map(|r| {
+            live.remove(r.id)
+                .map_or(ReadOutcome::Gone, ReadOutcome::Live)
+        })
+        .collect()
 }
 
 pub fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
@@ -147,7 +182,7 @@ pub async fn delete_with_retry<F, Fut>(
 ) -> Result<(), ProviderError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), ProviderError>>,
+    Fut: Future<Output = Result<(), ProviderError>>,
 {
     let start = std::time::Instant::now();
     let mut pause = Duration::from_millis(250);

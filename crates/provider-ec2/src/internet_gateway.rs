@@ -14,8 +14,8 @@ use cairn_core::{
 };
 
 use crate::common::{
-    arn, delete_with_retry, filter, from_sdk, owner_filters, tag_spec, update_tags, Ec2,
-    FILTER_CHUNK,
+    arn, delete_with_retry, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags,
+    Ec2,
 };
 
 pub struct InternetGateway {
@@ -141,25 +141,10 @@ impl Resource for InternetGateway {
         requests: &[ReadRequest<'_>],
         ctx: &ReadContext,
     ) -> Result<Vec<ReadOutcome>, ProviderError> {
-        let ids: Vec<&str> = requests.iter().map(|r| r.id).collect();
-        let mut live = HashMap::new();
-        for chunk in ids.chunks(FILTER_CHUNK) {
-            live.extend(
-                self.read_filtered(
-                    vec![filter("internet-gateway-id", chunk.iter().copied())],
-                    &ctx.default_tags,
-                )
-                .await?,
-            );
-        }
-        Ok(ids
-            .iter()
-            .map(|id| {
-                live.remove(*id)
-                    .map(ReadOutcome::Live)
-                    .unwrap_or(ReadOutcome::Gone)
-            })
-            .collect())
+        read_by_ids(requests, "internet-gateway-id", |f| {
+            self.read_filtered(f, &ctx.default_tags)
+        })
+        .await
     }
 
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {

@@ -22,8 +22,8 @@ use cairn_core::{
 };
 
 use crate::common::{
-    arn, delete_with_retry, filter, from_sdk, owner_filters, tag_spec, update_tags, Ec2,
-    FILTER_CHUNK,
+    arn, delete_with_retry, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags,
+    Ec2, FILTER_CHUNK,
 };
 
 pub struct SecurityGroup {
@@ -568,27 +568,17 @@ impl Resource for SecurityGroup {
         requests: &[ReadRequest<'_>],
         ctx: &ReadContext,
     ) -> Result<Vec<ReadOutcome>, ProviderError> {
-        let ids: Vec<&str> = requests.iter().map(|r| r.id).collect();
-        let mut live = HashMap::new();
-        for chunk in ids.chunks(FILTER_CHUNK) {
-            live.extend(
-                self.read_filtered(
-                    vec![filter("group-id", chunk.iter().copied())],
-                    &ctx.default_tags,
-                )
-                .await?,
-            );
+        let mut out = read_by_ids(requests, "group-id", |f| {
+            self.read_filtered(f, &ctx.default_tags)
+        })
+        .await?;
+        // `revoke_rules_on_delete` exists only in config and state, not in AWS.
+        for (outcome, r) in out.iter_mut().zip(requests) {
+            if let ReadOutcome::Live(obj) = outcome {
+                keep_config_only(obj, r.prior);
+            }
         }
-        Ok(requests
-            .iter()
-            .map(|r| match live.remove(r.id) {
-                Some(mut obj) => {
-                    keep_config_only(&mut obj, r.prior);
-                    ReadOutcome::Live(obj)
-                }
-                None => ReadOutcome::Gone,
-            })
-            .collect())
+        Ok(out)
     }
 
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {

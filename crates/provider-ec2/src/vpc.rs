@@ -14,7 +14,7 @@ use cairn_core::{
 use futures::future::try_join_all;
 
 use crate::common::{
-    arn, delete_with_retry, filter, from_sdk, owner_filters, tag_spec, update_tags, Ec2,
+    arn, delete_with_retry, filter, from_sdk, outcomes, owner_filters, tag_spec, update_tags, Ec2,
     FILTER_CHUNK,
 };
 
@@ -232,15 +232,8 @@ impl Resource for Vpc {
         ctx: &ReadContext,
     ) -> Result<Vec<ReadOutcome>, ProviderError> {
         let ids: Vec<&str> = requests.iter().map(|r| r.id).collect();
-        let mut live = self.read_many(&ids, &ctx.default_tags).await?;
-        Ok(ids
-            .iter()
-            .map(|id| {
-                live.remove(*id)
-                    .map(ReadOutcome::Live)
-                    .unwrap_or(ReadOutcome::Gone)
-            })
-            .collect())
+        let live = self.read_many(&ids, &ctx.default_tags).await?;
+        Ok(outcomes(requests, live))
     }
 
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {

@@ -2,6 +2,8 @@
 //! version still matches (compare-and-swap), and an exclusive lock. The local
 //! file backend and the S3 backend pass the same contract tests.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +39,9 @@ pub struct LockInfo {
     pub pid: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The cloud identity that took the lock (the STS caller ARN for S3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
 }
 
 impl LockInfo {
@@ -56,14 +61,34 @@ impl LockInfo {
             env: env.map(str::to_string),
             pid: Some(std::process::id()),
             host: Some(host),
+            identity: None,
         }
+    }
+
+    /// `arn:aws:iam::123456789012:user/alice (alice@laptop)`, or just
+    /// `user@host` when the backend has no cloud identity.
+    pub fn who_full(&self) -> String {
+        match &self.identity {
+            Some(id) => format!("{id} ({})", self.who),
+            None => self.who.clone(),
+        }
+    }
+
+    /// Whether the lease has run out by `now` (a lock without a lease never does).
+    pub fn expired_at(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.expires
+            .as_deref()
+            .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+            .is_some_and(|e| e < now)
     }
 
     /// One line for humans: who, what, since when.
     pub fn describe(&self) -> String {
         let mut s = format!(
             "{} (operation `{}`, since {}",
-            self.who, self.operation, self.created
+            self.who_full(),
+            self.operation,
+            self.created
         );
         if let Some(e) = &self.expires {
             s.push_str(&format!(", lease expires {e}"));
@@ -98,6 +123,14 @@ pub enum StateError {
     Corrupt { location: String, message: String },
     #[error("no lock with id {id} is held on {location}")]
     NoSuchLock { location: String, id: String },
+    #[error("the state lock {id} on {location} was lost: {message}")]
+    LockLost {
+        location: String,
+        id: String,
+        message: String,
+    },
+    #[error("{location} has no version `{version}` (see `cairn state history`)")]
+    NoSuchVersion { location: String, version: String },
     #[error("{action} {location}: {message}")]
     Io {
         action: &'static str,
@@ -106,9 +139,28 @@ pub enum StateError {
     },
 }
 
+/// One stored version of the state, as the backend lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredVersion {
+    /// What `state show --version` takes: the S3 version id.
+    pub id: String,
+    /// When it was stored (RFC 3339), if the backend knows.
+    pub stored: Option<String>,
+}
+
+/// Every stored version, newest first, and anything the reader should know
+/// about how complete the list is.
+#[derive(Debug, Clone, Default)]
+pub struct VersionList {
+    pub versions: Vec<StoredVersion>,
+    /// E.g. "bucket versioning is not enabled".
+    pub warning: Option<String>,
+}
+
 #[async_trait]
 pub trait Backend: Send + Sync {
-    /// Where the state lives, for messages (`state/quickstart/local.json`).
+    /// Where the state lives, for messages (`state/quickstart/local.json`,
+    /// `s3://bucket/key`).
     fn location(&self) -> String;
 
     /// The current document and its version, or `None` if there is none yet.
@@ -123,12 +175,36 @@ pub trait Backend: Send + Sync {
         expected: Option<&Version>,
     ) -> Result<Version, StateError>;
 
-    /// Takes the lock, or fails with `Locked` naming the holder.
-    async fn lock(&self, info: &LockInfo) -> Result<(), StateError>;
+    /// Takes the lock, or fails with `Locked` naming the holder. Returns the
+    /// previous holder when its lock was stale (expired lease, dead process)
+    /// and was taken over.
+    async fn lock(&self, info: &LockInfo) -> Result<Option<LockInfo>, StateError>;
+
+    /// How long a lock lasts unless renewed; `None` for locks that do not
+    /// expire.
+    fn lease(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Extends the lease of the lock we hold; `LockLost` if it is no longer ours.
+    async fn renew(&self, _info: &LockInfo) -> Result<(), StateError> {
+        Ok(())
+    }
 
     /// Releases the lock if it is still the one with this id.
     async fn unlock(&self, lock_id: &str) -> Result<(), StateError>;
 
     /// The current lock holder, if any.
     async fn current_lock(&self) -> Result<Option<LockInfo>, StateError>;
+
+    /// The caller's cloud identity, recorded in locks and `written_by`.
+    async fn identity(&self) -> Option<String> {
+        None
+    }
+
+    /// Every stored version, newest first.
+    async fn versions(&self) -> Result<VersionList, StateError>;
+
+    /// One stored version.
+    async fn read_version(&self, id: &str) -> Result<StateDocument, StateError>;
 }

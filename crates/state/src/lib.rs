@@ -3,13 +3,19 @@
 //! compare-and-swap write, lock) and a [`StateWriter`] that coalesces writes.
 
 pub mod backend;
+pub mod diff;
 pub mod document;
+pub mod history;
+pub mod lease;
 pub mod local;
 pub mod writer;
 
-pub use backend::{Backend, LockInfo, StateError, Version, Versioned};
+pub use backend::{Backend, LockInfo, StateError, StoredVersion, Version, VersionList, Versioned};
+pub use diff::StateDiff;
 pub use document::{
     OutputState, ResourceState, ResourceStatus, StateDocument, WrittenBy, FORMAT_VERSION,
 };
+pub use history::{history, HistoryEntry};
+pub use lease::{acquire, LeaseKeeper};
 pub use local::LocalBackend;
 pub use writer::StateWriter;

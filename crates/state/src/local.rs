@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
-use crate::backend::{hostname, Backend, LockInfo, StateError, Version, Versioned};
+use crate::backend::{
+    hostname, Backend, LockInfo, StateError, StoredVersion, Version, VersionList, Versioned,
+};
 use crate::document::StateDocument;
 
 pub struct LocalBackend {
@@ -132,12 +134,13 @@ impl LocalBackend {
         }
     }
 
-    fn lock_sync(&self, info: &LockInfo) -> Result<(), StateError> {
+    fn lock_sync(&self, info: &LockInfo) -> Result<Option<LockInfo>, StateError> {
         let path = self.lock_path();
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| self.io("cannot create directory", dir, e))?;
         }
         let body = serde_json::to_string_pretty(info).unwrap_or_default();
+        let mut took_over = None;
         for _ in 0..2 {
             match fs::OpenOptions::new()
                 .write(true)
@@ -148,7 +151,7 @@ impl LocalBackend {
                     f.write_all(body.as_bytes())
                         .and_then(|_| f.sync_all())
                         .map_err(|e| self.io("cannot write", &path, e))?;
-                    return Ok(());
+                    return Ok(took_over);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let holder = match self.read_lock()? {
@@ -157,8 +160,8 @@ impl LocalBackend {
                         None => continue,
                     };
                     if holder_is_dead(&holder) {
-                        tracing_free_warn(&holder);
                         let _ = fs::remove_file(&path);
+                        took_over = Some(holder);
                         continue;
                     }
                     return Err(StateError::Locked(Box::new(holder)));
@@ -202,15 +205,6 @@ fn holder_is_dead(holder: &LockInfo) -> bool {
     }
 }
 
-fn tracing_free_warn(holder: &LockInfo) {
-    // The state crate stays free of a logging dependency; this message
-    // matters to the user, so it goes straight to stderr.
-    eprintln!(
-        "warning: taking over a stale state lock: its holder {} is no longer running",
-        holder.describe()
-    );
-}
-
 fn content_version(bytes: &[u8]) -> Version {
     let digest = Sha256::digest(bytes);
     Version(digest.iter().map(|b| format!("{b:02x}")).collect())
@@ -234,7 +228,7 @@ impl Backend for LocalBackend {
         self.write_sync(doc, expected)
     }
 
-    async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
+    async fn lock(&self, info: &LockInfo) -> Result<Option<LockInfo>, StateError> {
         self.lock_sync(info)
     }
 
@@ -245,6 +239,44 @@ impl Backend for LocalBackend {
     async fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
         self.read_lock()
     }
+
+    /// A file has one version: the current one, named by the start of its
+    /// content hash. History needs the S3 backend (or the file in git).
+    async fn versions(&self) -> Result<VersionList, StateError> {
+        let Some(current) = self.read_sync()? else {
+            return Ok(VersionList::default());
+        };
+        let stored = fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .ok()
+            .map(|t| {
+                chrono::DateTime::<chrono::Utc>::from(t)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            });
+        Ok(VersionList {
+            versions: vec![StoredVersion {
+                id: short_id(&current.version),
+                stored,
+            }],
+            warning: Some(
+                "the local backend keeps only the current version; use the S3 backend (or keep the file in version control) for history".into(),
+            ),
+        })
+    }
+
+    async fn read_version(&self, id: &str) -> Result<StateDocument, StateError> {
+        match self.read_sync()? {
+            Some(v) if short_id(&v.version) == id || v.version.0 == id => Ok(v.doc),
+            _ => Err(StateError::NoSuchVersion {
+                location: self.location(),
+                version: id.to_string(),
+            }),
+        }
+    }
+}
+
+fn short_id(v: &Version) -> String {
+    v.0.chars().take(16).collect()
 }
 
 #[cfg(test)]
@@ -258,57 +290,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn compare_and_swap_refuses_stale_writers() {
-        let (_d, b) = backend();
-        assert!(b.read().await.unwrap().is_none());
-        let mut doc = StateDocument::new("s", Some("env"));
-        let v1 = b.write(&doc, None).await.unwrap();
-        assert!(matches!(
-            b.write(&doc, None).await,
-            Err(StateError::Conflict { .. })
-        ));
-        doc.serial = 1;
-        let v2 = b.write(&doc, Some(&v1)).await.unwrap();
-        assert_ne!(v1, v2);
-        doc.serial = 2;
-        assert!(matches!(
-            b.write(&doc, Some(&v1)).await,
-            Err(StateError::Conflict { .. })
-        ));
-        let other = StateDocument::new("s", Some("env"));
-        assert!(matches!(
-            b.write(&other, Some(&v2)).await,
-            Err(StateError::LineageMismatch { .. })
-        ));
-        assert_eq!(b.read().await.unwrap().unwrap().doc.serial, 1);
-    }
-
-    #[tokio::test]
-    async fn lock_is_exclusive_and_names_its_holder() {
-        let (_d, b) = backend();
-        let a = LockInfo::new("apply", "s", Some("env"));
-        b.lock(&a).await.unwrap();
-        let other = LockInfo::new("destroy", "s", Some("env"));
-        match b.lock(&other).await {
-            Err(StateError::Locked(h)) => assert_eq!(h.id, a.id),
-            r => panic!("expected Locked, got {r:?}"),
-        }
-        assert!(matches!(
-            b.unlock(&other.id).await,
-            Err(StateError::NoSuchLock { .. })
-        ));
-        b.unlock(&a.id).await.unwrap();
-        b.lock(&other).await.unwrap();
-    }
-
-    #[tokio::test]
     async fn a_lock_of_a_dead_process_is_taken_over() {
         let (_d, b) = backend();
         let mut dead = LockInfo::new("apply", "s", None);
         dead.pid = Some(u32::MAX - 1);
         b.lock(&dead).await.unwrap();
         let me = LockInfo::new("apply", "s", None);
-        b.lock(&me).await.unwrap();
+        let previous = b.lock(&me).await.unwrap();
+        assert_eq!(previous.map(|p| p.id), Some(dead.id));
         assert_eq!(b.current_lock().await.unwrap().unwrap().id, me.id);
     }
 }

@@ -157,3 +157,82 @@ pub mod fixtures {
         )
     }
 }
+
+/// The contract every state backend passes (engine.md: "the local file
+/// backend and the S3 backend pass the same contract tests"). Each check
+/// takes a backend with nothing stored.
+pub mod backend_contract {
+    use cairn_state::{Backend, LockInfo, StateDocument, StateError};
+
+    /// Writes are compare-and-swap and refuse another lineage.
+    pub async fn compare_and_swap(b: &dyn Backend) {
+        assert!(b.read().await.unwrap().is_none());
+        let mut doc = StateDocument::new("contract", Some("test"));
+        let v1 = b.write(&doc, None).await.unwrap();
+        assert!(
+            matches!(b.write(&doc, None).await, Err(StateError::Conflict { .. })),
+            "a first write over an existing state must be refused"
+        );
+        doc.serial = 1;
+        let v2 = b.write(&doc, Some(&v1)).await.unwrap();
+        assert_ne!(v1, v2);
+        doc.serial = 2;
+        assert!(
+            matches!(
+                b.write(&doc, Some(&v1)).await,
+                Err(StateError::Conflict { .. })
+            ),
+            "a write based on a stale version must be refused"
+        );
+        let stranger = StateDocument::new("contract", Some("test"));
+        assert!(matches!(
+            b.write(&stranger, Some(&v2)).await,
+            Err(StateError::LineageMismatch { .. })
+        ));
+        let stored = b.read().await.unwrap().unwrap();
+        assert_eq!(stored.doc.serial, 1);
+        assert_eq!(stored.version, v2);
+    }
+
+    /// One holder at a time; only the holder's id releases it.
+    pub async fn exclusive_lock(b: &dyn Backend) {
+        let a = LockInfo::new("apply", "contract", Some("test"));
+        assert!(b.lock(&a).await.unwrap().is_none());
+        let other = LockInfo::new("destroy", "contract", Some("test"));
+        match b.lock(&other).await {
+            Err(StateError::Locked(h)) => {
+                assert_eq!(h.id, a.id);
+                assert_eq!(h.operation, "apply");
+            }
+            r => panic!("expected Locked, got {r:?}"),
+        }
+        assert_eq!(b.current_lock().await.unwrap().unwrap().id, a.id);
+        assert!(matches!(
+            b.unlock(&other.id).await,
+            Err(StateError::NoSuchLock { .. })
+        ));
+        b.renew(&a).await.unwrap();
+        b.unlock(&a.id).await.unwrap();
+        assert!(b.current_lock().await.unwrap().is_none());
+        b.lock(&other).await.unwrap();
+        b.unlock(&other.id).await.unwrap();
+    }
+
+    /// The newest listed version is the current document.
+    pub async fn versions(b: &dyn Backend) {
+        assert!(b.versions().await.unwrap().versions.is_empty());
+        let mut doc = StateDocument::new("contract", Some("test"));
+        let mut v = b.write(&doc, None).await.unwrap();
+        for serial in 1..3 {
+            doc.serial = serial;
+            v = b.write(&doc, Some(&v)).await.unwrap();
+        }
+        let list = b.versions().await.unwrap();
+        let newest = list.versions.first().expect("at least one version");
+        assert_eq!(b.read_version(&newest.id).await.unwrap().serial, 2);
+        assert!(matches!(
+            b.read_version("no-such-version").await,
+            Err(StateError::NoSuchVersion { .. })
+        ));
+    }
+}

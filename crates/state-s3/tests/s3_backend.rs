@@ -1,0 +1,396 @@
+//! The S3 backend against moto: the backend contract, leases, the lost
+//! update that Terraform's S3 backend allows, checksums, history and
+//! bootstrap, checked through the S3 API directly.
+
+use std::time::Duration;
+
+use aws_sdk_s3::primitives::ByteStream;
+use cairn_aws::{AwsContext, AwsSettings};
+use cairn_state::{Backend, LockInfo, StateDocument, StateError};
+use cairn_state_s3::{S3Backend, S3Settings};
+use cairn_testkit::fixtures::aws_test_env;
+use cairn_testkit::{backend_contract, MotoServer};
+
+struct Env {
+    _moto: MotoServer,
+    aws: AwsContext,
+    s3: aws_sdk_s3::Client,
+}
+
+const BUCKET: &str = "cairn-state-test";
+const KEY: &str = "tracker/staging.json";
+
+async fn env() -> Env {
+    aws_test_env();
+    let moto = MotoServer::start();
+    let aws = AwsContext::new(AwsSettings {
+        endpoint_url: Some(moto.endpoint()),
+        region: Some("eu-west-2".into()),
+        ..Default::default()
+    });
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(aws.sdk_config().await.unwrap())
+            .force_path_style(true)
+            .build(),
+    );
+    Env {
+        _moto: moto,
+        aws,
+        s3,
+    }
+}
+
+impl Env {
+    fn backend(&self, lease: Duration) -> S3Backend {
+        S3Backend::new(
+            S3Settings {
+                bucket: BUCKET.into(),
+                key: KEY.into(),
+                kms_key_id: None,
+                lock_lease: lease,
+            },
+            self.aws.clone(),
+        )
+    }
+
+    /// A bootstrapped bucket and a backend on it.
+    async fn ready(&self) -> S3Backend {
+        let b = self.backend(Duration::from_secs(120));
+        b.bootstrap().await.unwrap();
+        b
+    }
+
+    async fn stored(&self) -> StateDocument {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(BUCKET)
+            .key(KEY)
+            .send()
+            .await
+            .unwrap();
+        let bytes = out.body.collect().await.unwrap().into_bytes();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn passes_the_backend_contract() {
+    let env = env().await;
+    let b = env.ready().await;
+    backend_contract::compare_and_swap(&b).await;
+    env.s3
+        .delete_object()
+        .bucket(BUCKET)
+        .key(KEY)
+        .send()
+        .await
+        .unwrap();
+    let b = env.backend(Duration::from_secs(120));
+    backend_contract::exclusive_lock(&b).await;
+
+    // Versions of a fresh key.
+    let b = S3Backend::new(
+        S3Settings {
+            bucket: BUCKET.into(),
+            key: "other/versions.json".into(),
+            kms_key_id: None,
+            lock_lease: Duration::from_secs(120),
+        },
+        env.aws.clone(),
+    );
+    backend_contract::versions(&b).await;
+    let list = b.versions().await.unwrap();
+    assert_eq!(list.versions.len(), 3, "one version per write");
+    assert!(list.warning.is_none(), "{:?}", list.warning);
+}
+
+#[tokio::test]
+async fn a_forced_unlock_cannot_make_a_lost_update() {
+    let env = env().await;
+    let a = env.ready().await;
+    let a_lock = LockInfo::new("apply", "tracker", Some("staging"));
+    a.lock(&a_lock).await.unwrap();
+    let mut doc = StateDocument::new("tracker", Some("staging"));
+    let v1 = a.write(&doc, None).await.unwrap();
+
+    // Someone force-removes A's lock; B locks and writes.
+    env.s3
+        .delete_object()
+        .bucket(BUCKET)
+        .key(format!("{KEY}.lock"))
+        .send()
+        .await
+        .unwrap();
+    let b = env.backend(Duration::from_secs(120));
+    let b_lock = LockInfo::new("apply", "tracker", Some("staging"));
+    b.lock(&b_lock).await.unwrap();
+    let read = b.read().await.unwrap().unwrap();
+    let mut b_doc = read.doc.clone();
+    b_doc.serial = 1;
+    b_doc.outputs.insert(
+        "by".into(),
+        cairn_state::OutputState {
+            value: "b".into(),
+            sensitive: false,
+        },
+    );
+    b.write(&b_doc, Some(&read.version)).await.unwrap();
+
+    // A's next write, based on what A last wrote, is refused...
+    doc.serial = 1;
+    assert!(matches!(
+        a.write(&doc, Some(&v1)).await,
+        Err(StateError::Conflict { .. })
+    ));
+    // ...A cannot renew or release a lock that is no longer its own...
+    assert!(matches!(
+        a.renew(&a_lock).await,
+        Err(StateError::LockLost { .. })
+    ));
+    assert!(matches!(
+        a.unlock(&a_lock.id).await,
+        Err(StateError::NoSuchLock { .. })
+    ));
+    // ...and B's state and lock are intact.
+    assert_eq!(env.stored().await.outputs["by"].value, "b");
+    assert_eq!(b.current_lock().await.unwrap().unwrap().id, b_lock.id);
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_taken_over_and_not_before() {
+    let env = env().await;
+    env.ready().await;
+    let lease = Duration::from_secs(2);
+    let dead = env.backend(lease);
+    let dead_lock = LockInfo::new("apply", "tracker", Some("staging"));
+    dead.lock(&dead_lock).await.unwrap();
+    drop(dead); // never renews, never releases: it was killed
+
+    let next = env.backend(lease);
+    let me = LockInfo::new("apply", "tracker", Some("staging"));
+    match next.lock(&me).await {
+        Err(StateError::Locked(h)) => assert_eq!(h.id, dead_lock.id),
+        r => panic!("a live lease must not be taken over: {r:?}"),
+    }
+    tokio::time::sleep(lease + Duration::from_millis(1100)).await;
+    let previous = next.lock(&me).await.unwrap();
+    assert_eq!(previous.map(|p| p.id), Some(dead_lock.id));
+    assert_eq!(next.current_lock().await.unwrap().unwrap().id, me.id);
+}
+
+#[tokio::test]
+async fn a_renewed_lease_outlives_its_first_expiry() {
+    let env = env().await;
+    env.ready().await;
+    let lease = Duration::from_secs(2);
+    let holder = env.backend(lease);
+    let info = LockInfo::new("apply", "tracker", Some("staging"));
+    holder.lock(&info).await.unwrap();
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        holder.renew(&info).await.unwrap();
+    }
+    let other = env.backend(lease);
+    let me = LockInfo::new("apply", "tracker", Some("staging"));
+    assert!(matches!(other.lock(&me).await, Err(StateError::Locked(_))));
+}
+
+#[tokio::test]
+async fn content_altered_outside_cairn_is_refused_on_read() {
+    let env = env().await;
+    let b = env.ready().await;
+    b.write(&StateDocument::new("tracker", Some("staging")), None)
+        .await
+        .unwrap();
+    let head = env
+        .s3
+        .head_object()
+        .bucket(BUCKET)
+        .key(KEY)
+        .send()
+        .await
+        .unwrap();
+    let sum = head.metadata().unwrap()["cairn-sha256"].clone();
+    // Same metadata, different body.
+    env.s3
+        .put_object()
+        .bucket(BUCKET)
+        .key(KEY)
+        .metadata("cairn-sha256", sum)
+        .body(ByteStream::from_static(b"{\"tampered\": true}"))
+        .send()
+        .await
+        .unwrap();
+    match b.read().await {
+        Err(StateError::Corrupt { message, .. }) => {
+            assert!(message.contains("SHA-256"), "{message}")
+        }
+        r => panic!("expected Corrupt, got {r:?}"),
+    }
+}
+
+#[tokio::test]
+async fn state_objects_are_encrypted_and_locks_tagged() {
+    let env = env().await;
+    let b = env.ready().await;
+    let info = LockInfo::new("apply", "tracker", Some("staging"));
+    b.lock(&info).await.unwrap();
+    b.write(&StateDocument::new("tracker", Some("staging")), None)
+        .await
+        .unwrap();
+    let head = env
+        .s3
+        .head_object()
+        .bucket(BUCKET)
+        .key(KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.server_side_encryption().map(|s| s.as_str()),
+        Some("AES256")
+    );
+    let tags = env
+        .s3
+        .get_object_tagging()
+        .bucket(BUCKET)
+        .key(format!("{KEY}.lock"))
+        .send()
+        .await
+        .unwrap();
+    assert!(tags
+        .tag_set()
+        .iter()
+        .any(|t| t.key() == "cairn-object" && t.value() == "lock"));
+}
+
+#[tokio::test]
+async fn history_counts_changes_between_versions() {
+    let env = env().await;
+    let b = env.ready().await;
+    let mut doc = StateDocument::new("tracker", Some("staging"));
+    let attrs = |cidr: &str| -> cairn_core::Object {
+        [("cidr_block".to_string(), cairn_core::Value::from(cidr))].into()
+    };
+    let rs = |cidr: &str| {
+        cairn_state::ResourceState::new("aws_vpc", "aws", "vpc-1", &attrs(cidr), vec![])
+    };
+    doc.resources.insert("aws_vpc.a".into(), rs("10.0.0.0/16"));
+    doc.resources.insert("aws_vpc.b".into(), rs("10.1.0.0/16"));
+    doc.serial = 1;
+    let v = b.write(&doc, None).await.unwrap();
+    doc.resources.insert("aws_vpc.a".into(), rs("10.9.0.0/16"));
+    doc.resources.remove("aws_vpc.b");
+    doc.resources.insert("aws_vpc.c".into(), rs("10.2.0.0/16"));
+    doc.serial = 2;
+    b.write(&doc, Some(&v)).await.unwrap();
+
+    let (entries, warning) = cairn_state::history(&b).await.unwrap();
+    assert!(warning.is_none());
+    let summary: Vec<_> = entries
+        .iter()
+        .map(|e| (e.serial, e.added, e.changed, e.removed))
+        .collect();
+    assert_eq!(summary, [(2, 1, 1, 1), (1, 2, 0, 0)]);
+}
+
+#[tokio::test]
+async fn history_warns_when_the_bucket_is_not_versioned() {
+    let env = env().await;
+    env.s3
+        .create_bucket()
+        .bucket(BUCKET)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let b = env.backend(Duration::from_secs(120));
+    b.write(&StateDocument::new("tracker", Some("staging")), None)
+        .await
+        .unwrap();
+    let list = b.versions().await.unwrap();
+    assert!(list.warning.unwrap().contains("versioning is not enabled"));
+}
+
+#[tokio::test]
+async fn bootstrap_is_idempotent_and_makes_the_bucket_safe() {
+    let env = env().await;
+    let b = env.backend(Duration::from_secs(120));
+    let first = b.bootstrap().await.unwrap();
+    assert!(first.iter().all(|s| s.changed), "{first:?}");
+    let second = b.bootstrap().await.unwrap();
+    assert!(second.iter().all(|s| !s.changed), "{second:?}");
+
+    // Versioning is on: two writes leave two versions. (The SDK cannot
+    // parse moto's GetBucketVersioning answer, so look at the versions.)
+    let v1 = b
+        .write(&StateDocument::new("tracker", Some("staging")), None)
+        .await
+        .unwrap();
+    let mut doc = b.read().await.unwrap().unwrap().doc;
+    doc.serial = 1;
+    b.write(&doc, Some(&v1)).await.unwrap();
+    let listed = env
+        .s3
+        .list_object_versions()
+        .bucket(BUCKET)
+        .prefix(KEY)
+        .send()
+        .await
+        .unwrap();
+    let ids: std::collections::BTreeSet<_> = listed
+        .versions()
+        .iter()
+        .filter_map(|v| v.version_id())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(!ids.contains("null"));
+    let pab = env
+        .s3
+        .get_public_access_block()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .unwrap();
+    let c = pab.public_access_block_configuration().unwrap();
+    assert_eq!(
+        (
+            c.block_public_acls(),
+            c.ignore_public_acls(),
+            c.block_public_policy(),
+            c.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(true), Some(true))
+    );
+    let enc = env
+        .s3
+        .get_bucket_encryption()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .unwrap();
+    let rule = &enc.server_side_encryption_configuration().unwrap().rules()[0];
+    assert_eq!(
+        rule.apply_server_side_encryption_by_default()
+            .unwrap()
+            .sse_algorithm()
+            .as_str(),
+        "AES256"
+    );
+    let lc = env
+        .s3
+        .get_bucket_lifecycle_configuration()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .unwrap();
+    assert!(lc
+        .rules()
+        .iter()
+        .any(|r| r.noncurrent_version_expiration().is_some()));
+}

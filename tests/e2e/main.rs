@@ -6,4 +6,5 @@ mod bad_stacks;
 mod interrupt;
 mod locking;
 mod quickstart;
+mod s3_state;
 mod support;

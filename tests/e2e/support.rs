@@ -122,6 +122,35 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("eu-west-2"))
+                .endpoint_url(self.moto.endpoint())
+                .force_path_style(true)
+                .credentials_provider(Credentials::new("testing", "testing", None, None, "e2e"))
+                .build(),
+        )
+    }
+
+    /// The object at `key` in `bucket`, as JSON.
+    pub fn s3_json(&self, bucket: &str, key: &str) -> serde_json::Value {
+        let rt = rt();
+        let out = rt
+            .block_on(self.s3().get_object().bucket(bucket).key(key).send())
+            .unwrap();
+        let bytes = rt.block_on(out.body.collect()).unwrap().into_bytes();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// Overwrites a file of the stack.
+    pub fn write(&self, file: &str, text: &str) {
+        std::fs::write(self.stack.join(file), text).unwrap();
+    }
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,

@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -87,11 +88,40 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
-    /// Inspect and repair state.
+    /// Inspect, audit and repair state.
     State {
         #[command(subcommand)]
         command: StateCommand,
     },
+    /// Set up and move the state backend.
+    Backend {
+        #[command(subcommand)]
+        command: BackendCommand,
+    },
+}
+
+#[derive(Args, Clone)]
+pub struct LockArgs {
+    /// How long to wait for a state lock someone else holds (e.g. 30s, 5m);
+    /// 0 fails at once.
+    #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
+}
+
+/// `90s`, `2m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (expected e.g. 30s, 2m, 1h)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{s}` has an unknown unit (expected s, m or h)")),
+    };
+    Ok(Duration::from_secs(secs))
 }
 
 #[derive(Args, Clone)]
@@ -102,6 +132,8 @@ pub struct RunArgs {
     /// How many resource operations may run at once.
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,11 +157,55 @@ pub enum StateCommand {
         /// Show sensitive values in clear.
         #[arg(long)]
         show_sensitive: bool,
+        /// A stored version (see `state history`) instead of the current one.
+        #[arg(long)]
+        version: Option<String>,
     },
     /// Print the raw state document.
     Pull {
         #[command(flatten)]
         stack: StackArgs,
+        /// A stored version (see `state history`) instead of the current one.
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Every stored version, newest first: who wrote it, how, and what changed.
+    History {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// One JSON object per version on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What changed between two stored versions, attribute by attribute.
+    Diff {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// The older version.
+        from: String,
+        /// The newer version.
+        to: String,
+        /// Show sensitive values in clear.
+        #[arg(long)]
+        show_sensitive: bool,
+    },
+    /// Forget resources without deleting them.
+    Rm {
+        #[command(flatten)]
+        stack: StackArgs,
+        #[arg(required = true)]
+        addresses: Vec<String>,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Record a resource under another address (after renaming it in config).
+    Mv {
+        #[command(flatten)]
+        stack: StackArgs,
+        from: String,
+        to: String,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Release a lock left behind (after confirming nobody holds it).
     Unlock {
@@ -139,5 +215,27 @@ pub enum StateCommand {
         /// Skip the confirmation.
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BackendCommand {
+    /// Create the S3 state bucket with versioning, encryption, no public
+    /// access and lock-version expiry; safe to run again.
+    Bootstrap {
+        #[command(flatten)]
+        stack: StackArgs,
+    },
+    /// Copy the state from another backend into the configured one, keeping
+    /// lineage and serial.
+    Migrate {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// Where the state is now: `local` (the default local path for this
+        /// stack and env), `local:PATH`, or `s3://BUCKET/KEY`.
+        #[arg(long)]
+        from: String,
+        #[command(flatten)]
+        lock: LockArgs,
     },
 }

@@ -3,8 +3,10 @@
 mod args;
 mod commands;
 mod exit;
+mod locking;
 mod progress;
 mod report;
+mod rescue;
 mod workspace;
 
 use clap::Parser;

@@ -9,6 +9,7 @@ use cairn_core::Registry;
 use cairn_engine::ConfigGraph;
 use cairn_lang::{Diagnostics, LoadOptions, Stack};
 use cairn_state::{Backend, LocalBackend};
+use cairn_state_s3::{S3Backend, S3Settings};
 
 use crate::args::StackArgs;
 use crate::report::Failure;
@@ -44,7 +45,15 @@ pub fn load(args: &StackArgs) -> Result<Workspace, Failure> {
             items,
         })
     })?;
-    let settings = stack
+    Ok(Workspace {
+        registry: registry(provider_settings(&stack)),
+        stack,
+        graph,
+    })
+}
+
+fn provider_settings(stack: &Stack) -> AwsSettings {
+    stack
         .providers
         .get("aws")
         .map(|p| AwsSettings {
@@ -53,12 +62,7 @@ pub fn load(args: &StackArgs) -> Result<Workspace, Failure> {
             assume_role_arn: p.assume_role_arn.clone(),
             endpoint_url: p.endpoint_url.clone(),
         })
-        .unwrap_or_default();
-    Ok(Workspace {
-        registry: registry(settings),
-        stack,
-        graph,
-    })
+        .unwrap_or_default()
 }
 
 fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, Failure> {
@@ -73,15 +77,76 @@ fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, Failure> {
 }
 
 /// The backend the stack's `[backend]` table (after the env file) selects.
+/// The loader has checked its keys; this makes no network call.
 pub fn backend(stack: &Stack) -> Result<Arc<dyn Backend>, Failure> {
     match stack.backend.kind.as_str() {
-        "local" => Ok(Arc::new(LocalBackend::new(local_state_path(stack)))),
-        other => Err(Failure::Usage(format!(
-            "backend type `{other}` is not supported by this build of cairn (supported: local)"
-        ))),
+        "s3" => Ok(Arc::new(S3Backend::new(s3_settings(stack)?, s3_aws(stack)))),
+        _ => Ok(Arc::new(LocalBackend::new(local_state_path(stack)))),
     }
 }
 
+pub fn s3_settings(stack: &Stack) -> Result<S3Settings, Failure> {
+    let b = &stack.backend;
+    let required = |k: &str| {
+        b.setting(k)
+            .map(str::to_string)
+            .ok_or_else(|| Failure::Usage(format!("the s3 backend needs `{k}` in [backend]")))
+    };
+    let lock_lease = match b.setting("lock_lease") {
+        Some(l) => crate::args::parse_duration(l)
+            .map_err(|e| Failure::Usage(format!("[backend] lock_lease: {e}")))?,
+        None => S3Settings::DEFAULT_LEASE,
+    };
+    Ok(S3Settings {
+        bucket: required("bucket")?,
+        key: required("key")?,
+        kms_key_id: b.setting("kms_key_id").map(str::to_string),
+        lock_lease,
+    })
+}
+
+/// The state bucket is usually in the account of the resources: each AWS
+/// setting the backend leaves out is taken from `[provider.aws]`.
+pub fn s3_aws(stack: &Stack) -> cairn_aws::AwsContext {
+    let p = provider_settings(stack);
+    let b = &stack.backend;
+    let pick = |k: &str, fallback: Option<String>| b.setting(k).map(str::to_string).or(fallback);
+    cairn_aws::AwsContext::new(AwsSettings {
+        region: pick("region", p.region),
+        profile: pick("profile", p.profile),
+        assume_role_arn: pick("assume_role_arn", p.assume_role_arn),
+        endpoint_url: pick("endpoint_url", p.endpoint_url),
+    })
+}
+
+/// `backend migrate --from`: `local`, `local:PATH` or `s3://BUCKET/KEY`
+/// (with the configured AWS settings).
+pub fn backend_from_spec(stack: &Stack, spec: &str) -> Result<Arc<dyn Backend>, Failure> {
+    if spec == "local" {
+        let mut local_only = stack.clone();
+        local_only.backend = Default::default();
+        return Ok(Arc::new(LocalBackend::new(local_state_path(&local_only))));
+    }
+    if let Some(path) = spec.strip_prefix("local:") {
+        return Ok(Arc::new(LocalBackend::new(path)));
+    }
+    if let Some((bucket, key)) = spec
+        .strip_prefix("s3://")
+        .and_then(|r| r.split_once('/'))
+        .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+    {
+        let settings = S3Settings {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            kms_key_id: None,
+            lock_lease: S3Settings::DEFAULT_LEASE,
+        };
+        return Ok(Arc::new(S3Backend::new(settings, s3_aws(stack))));
+    }
+    Err(Failure::Usage(format!(
+        "--from `{spec}`: expected `local`, `local:PATH` or `s3://BUCKET/KEY`"
+    )))
+}
 /// `[backend] path` (relative to the stack directory), or
 /// `state/<stack>/<env>.json` under the state root: `CAIRN_STATE_DIR`, else
 /// the nearest `state/` directory above the stack (the repository layout),

@@ -28,6 +28,17 @@ const TOP_LEVEL: &[&str] = &[
     "stack", "variable", "provider", "resource", "data", "output", "backend",
 ];
 const ENV_TABLES: &[&str] = &["vars", "provider", "backend"];
+const LOCAL_BACKEND_KEYS: &[&str] = &["path"];
+const S3_BACKEND_KEYS: &[&str] = &[
+    "bucket",
+    "key",
+    "region",
+    "profile",
+    "assume_role_arn",
+    "endpoint_url",
+    "kms_key_id",
+    "lock_lease",
+];
 const PROVIDER_KEYS: &[&str] = &[
     "region",
     "profile",
@@ -1218,6 +1229,36 @@ impl<'a> Loader<'a> {
                 }
             } else {
                 b.settings.insert(e.key.clone(), v);
+            }
+        }
+        let known: &[&str] = match b.kind.as_str() {
+            "s3" => S3_BACKEND_KEYS,
+            _ => LOCAL_BACKEND_KEYS,
+        };
+        for e in entries.iter().filter(|e| e.key != "type") {
+            if !known.contains(&e.key.as_str()) {
+                let hint = didyoumean::hint(&e.key, known.iter().copied()).unwrap_or_default();
+                self.err(
+                    Diagnostic::at(
+                        format!("unknown key `{}` for the {} backend", e.key, b.kind),
+                        e.key_span,
+                    )
+                    .hint(hint),
+                );
+            }
+        }
+        if b.kind == "s3" {
+            for required in ["bucket", "key"] {
+                if !b.settings.contains_key(required) {
+                    if let Some(span) = b.span {
+                        self.err(
+                            Diagnostic::at(format!("the s3 backend needs `{required}`"), span)
+                                .hint(format!(
+                                "add `{required} = \"...\"` to [backend] here or in the env file"
+                            )),
+                        );
+                    }
+                }
             }
         }
         b

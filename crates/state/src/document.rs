@@ -40,6 +40,16 @@ pub struct WrittenBy {
     pub lock_id: Option<String>,
 }
 
+impl WrittenBy {
+    /// This record, stamped with the current time.
+    pub fn now(&self) -> WrittenBy {
+        WrittenBy {
+            when: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ..self.clone()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceStatus {

@@ -38,10 +38,7 @@ impl StateWriter {
                 };
                 let next = serial.map(|s| s + 1).unwrap_or(doc.serial + 1);
                 doc.serial = next;
-                doc.written_by = Some(WrittenBy {
-                    when: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    ..written_by.clone()
-                });
+                doc.written_by = Some(written_by.now());
                 match backend.write(&doc, version.as_ref()).await {
                     Ok(v) => {
                         version = Some(v);

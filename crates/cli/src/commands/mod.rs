@@ -1,9 +1,11 @@
 //! One function per command; each returns an exit code.
 
+mod backend;
 mod inspect;
 mod run;
+mod state;
 
-use crate::args::{Cli, Command, StateCommand};
+use crate::args::{BackendCommand, Cli, Command, StateCommand};
 use crate::exit;
 use crate::report::Failure;
 
@@ -25,18 +27,43 @@ pub async fn run(cli: Cli) -> i32 {
         }
         Command::Graph { stack, format } => inspect::graph(&stack, format),
         Command::State { command } => match command {
-            StateCommand::List { stack } => inspect::state_list(&stack).await,
+            StateCommand::List { stack } => state::list(&stack).await,
             StateCommand::Show {
                 stack,
                 address,
                 show_sensitive,
-            } => inspect::state_show(&stack, &address, show_sensitive).await,
-            StateCommand::Pull { stack } => inspect::state_pull(&stack).await,
+                version,
+            } => state::show(&stack, &address, show_sensitive, version.as_deref()).await,
+            StateCommand::Pull { stack, version } => state::pull(&stack, version.as_deref()).await,
+            StateCommand::History { stack, json } => state::history(&stack, json).await,
+            StateCommand::Diff {
+                stack,
+                from,
+                to,
+                show_sensitive,
+            } => state::diff(&stack, &from, &to, show_sensitive).await,
+            StateCommand::Rm {
+                stack,
+                addresses,
+                lock,
+            } => state::rm(&stack, &addresses, &lock).await,
+            StateCommand::Mv {
+                stack,
+                from,
+                to,
+                lock,
+            } => state::mv(&stack, &from, &to, &lock).await,
             StateCommand::Unlock {
                 stack,
                 lock_id,
                 force,
-            } => inspect::state_unlock(&stack, &lock_id, force).await,
+            } => state::unlock(&stack, &lock_id, force).await,
+        },
+        Command::Backend { command } => match command {
+            BackendCommand::Bootstrap { stack } => backend::bootstrap(&stack).await,
+            BackendCommand::Migrate { stack, from, lock } => {
+                backend::migrate(&stack, &from, &lock).await
+            }
         },
     };
     match result {

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use cairn_engine::apply::ApplyOptions;
 use cairn_engine::{render, PlanOptions};
-use cairn_state::{Backend, LockInfo, StateError, WrittenBy};
+use cairn_state::Backend;
 
 use crate::args::{PlanArgs, RunArgs, StackArgs};
 use crate::exit;
+use crate::locking::HeldLock;
 use crate::report::{operation_error, Failure};
 use crate::workspace::{self, Workspace};
 
@@ -58,19 +59,26 @@ pub async fn apply(
     let ws = workspace::load(args)?;
     let backend = workspace::backend(&ws.stack)?;
     let operation = if destroy { "destroy" } else { "apply" };
-    let lock = LockInfo::new(operation, &ws.stack.name, ws.stack.env.as_deref());
-    backend.lock(&lock).await?;
-    let result = locked_apply(&ws, backend.clone(), &lock, p, run, destroy).await;
-    if let Err(e) = backend.unlock(&lock.id).await {
-        eprintln!("warning: could not release the state lock {}: {e}", lock.id);
-    }
+    // Raised by Ctrl-C and by the loss of the lock: no new operation starts.
+    let stop = Arc::new(AtomicBool::new(false));
+    let lock = HeldLock::take(
+        backend.clone(),
+        operation,
+        &ws.stack,
+        run.lock.lock_timeout,
+        stop.clone(),
+    )
+    .await?;
+    let result = locked_apply(&ws, backend, &lock, stop, p, run, destroy).await;
+    lock.release().await;
     result
 }
 
 async fn locked_apply(
     ws: &Workspace,
     backend: Arc<dyn Backend>,
-    lock: &LockInfo,
+    lock: &HeldLock,
+    stop: Arc<AtomicBool>,
     p: &PlanArgs,
     run: &RunArgs,
     destroy: bool,
@@ -98,15 +106,8 @@ async fn locked_apply(
     }
     println!();
 
-    let stop = Arc::new(AtomicBool::new(false));
     let interrupt = tokio::spawn(watch_interrupts(stop.clone()));
-    let mut opts = ApplyOptions::new(WrittenBy {
-        who: lock.who.clone(),
-        when: String::new(),
-        operation: lock.operation.clone(),
-        cairn_version: env!("CARGO_PKG_VERSION").to_string(),
-        lock_id: Some(lock.id.clone()),
-    });
+    let mut opts = ApplyOptions::new(lock.written_by());
     opts.parallelism = run.parallelism;
     opts.stop = stop;
     opts.events = Some(crate::progress::printer());
@@ -133,10 +134,14 @@ async fn locked_apply(
     }
     if let Some(e) = &outcome.state_error {
         eprintln!("error: the state could not be saved: {e}");
-        rescue(&outcome.state, e);
+        crate::rescue::save(&outcome.state, e);
         return Ok(exit::ERROR);
     }
     let counts = plan.counts();
+    if let Some(why) = lock.lost() {
+        eprintln!("error: {why}\n   = note: no operation started after that; {} completed and recorded in {}. Check `cairn state history` before applying again.", outcome.completed, backend.location());
+        return Ok(exit::ERROR);
+    }
     if outcome.interrupted {
         eprintln!("Interrupted: {} operation(s) completed and recorded in {}. Run apply again to continue.", outcome.completed, backend.location());
         return Ok(exit::INTERRUPTED);
@@ -171,26 +176,6 @@ fn print_outputs(state: &cairn_state::StateDocument) {
     println!("\nOutputs:\n");
     for (name, o) in &state.outputs {
         println!("{name} = {}", render::scalar(&o.value()));
-    }
-}
-
-/// The state could not be written (someone else wrote it): keep ours beside
-/// it rather than lose the record of what was just created.
-fn rescue(state: &cairn_state::StateDocument, e: &StateError) {
-    let dir = std::path::Path::new("state").join("rescued");
-    let name = format!(
-        "{}-{}-{}.json",
-        state.stack,
-        state.env.as_deref().unwrap_or("default"),
-        state.serial
-    );
-    let path = dir.join(name);
-    match std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, state.to_json_pretty())) {
-        Ok(()) => eprintln!(
-            "   = note: the unsaved state is in {}; compare it with the stored state ({e}) before applying again",
-            path.display()
-        ),
-        Err(w) => eprintln!("   = note: could not save the unsaved state either: {w}"),
     }
 }
 

@@ -1,0 +1,364 @@
+//! `cairn state ...`: reading state and its history (no lock), and the
+//! edits `rm` and `mv` (locked and recorded like any write).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use cairn_core::Address;
+use cairn_engine::render::scalar;
+use cairn_state::{Backend, StateDiff, StateDocument, StateError};
+
+use super::inspect::require;
+use crate::args::{LockArgs, StackArgs};
+use crate::exit;
+use crate::locking::HeldLock;
+use crate::report::Failure;
+use crate::workspace;
+
+/// The current document, or the stored `version` of it.
+async fn read(
+    args: &StackArgs,
+    version: Option<&str>,
+) -> Result<(StateDocument, Arc<dyn Backend>), Failure> {
+    let ws = workspace::load(args)?;
+    let backend = workspace::backend(&ws.stack)?;
+    let doc = match version {
+        Some(v) => backend.read_version(v).await?,
+        None => require(backend.read().await?.map(|v| v.doc), &backend.location())?,
+    };
+    Ok((doc, backend))
+}
+
+pub async fn list(args: &StackArgs) -> Result<i32, Failure> {
+    let ws = workspace::load(args)?;
+    let backend = workspace::backend(&ws.stack)?;
+    let doc = backend.read().await?.map(|v| v.doc);
+    for (addr, rs) in doc.iter().flat_map(|d| d.resources.iter()) {
+        let tainted = if rs.status == cairn_state::ResourceStatus::Tainted {
+            "  (tainted)"
+        } else {
+            ""
+        };
+        println!("{addr}{tainted}");
+    }
+    Ok(exit::OK)
+}
+
+fn shown(v: &cairn_core::Value, show_sensitive: bool) -> String {
+    if show_sensitive {
+        scalar(&v.deep_unmarked())
+    } else {
+        scalar(v)
+    }
+}
+
+pub async fn show(
+    args: &StackArgs,
+    address: &str,
+    show_sensitive: bool,
+    version: Option<&str>,
+) -> Result<i32, Failure> {
+    let (doc, backend) = read(args, version).await?;
+    let rs = doc.resources.get(address).ok_or_else(|| {
+        Failure::Usage(format!(
+            "`{address}` is not in the state at {} (see `cairn state list`)",
+            backend.location()
+        ))
+    })?;
+    println!("# {address}  (id {})", rs.id);
+    let attrs = rs.attributes();
+    let width = attrs.keys().map(String::len).max().unwrap_or(0);
+    for (k, v) in &attrs {
+        println!("{k:width$} = {}", shown(v, show_sensitive));
+    }
+    if !rs.dependencies.is_empty() {
+        println!("# depends on: {}", rs.dependencies.join(", "));
+    }
+    Ok(exit::OK)
+}
+
+pub async fn pull(args: &StackArgs, version: Option<&str>) -> Result<i32, Failure> {
+    let (doc, _) = read(args, version).await?;
+    print!("{}", doc.to_json_pretty());
+    Ok(exit::OK)
+}
+
+pub async fn history(args: &StackArgs, json: bool) -> Result<i32, Failure> {
+    let ws = workspace::load(args)?;
+    let backend = workspace::backend(&ws.stack)?;
+    let (entries, warning) = cairn_state::history(backend.as_ref()).await?;
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    if json {
+        for e in &entries {
+            let by = e.written_by.as_ref();
+            println!(
+                "{}",
+                serde_json::json!({
+                    "version": e.version.id,
+                    "stored": e.version.stored,
+                    "serial": e.serial,
+                    "who": by.map(|b| b.who.as_str()),
+                    "when": by.map(|b| b.when.as_str()),
+                    "operation": by.map(|b| b.operation.as_str()),
+                    "lock_id": by.and_then(|b| b.lock_id.as_deref()),
+                    "cairn_version": by.map(|b| b.cairn_version.as_str()),
+                    "added": e.added,
+                    "changed": e.changed,
+                    "removed": e.removed,
+                })
+            );
+        }
+        return Ok(exit::OK);
+    }
+    if entries.is_empty() {
+        println!("No state is stored at {}.", backend.location());
+        return Ok(exit::OK);
+    }
+    let rows: Vec<[String; 7]> = entries
+        .iter()
+        .map(|e| {
+            let by = e.written_by.as_ref();
+            [
+                e.version.id.clone(),
+                e.serial.to_string(),
+                by.map(|b| b.when.clone())
+                    .or_else(|| e.version.stored.clone())
+                    .unwrap_or_default(),
+                by.map(|b| b.who.clone()).unwrap_or_else(|| "-".into()),
+                by.map(|b| b.operation.clone())
+                    .unwrap_or_else(|| "-".into()),
+                format!("+{} ~{} -{}", e.added, e.changed, e.removed),
+                String::new(),
+            ]
+        })
+        .collect();
+    let header = [
+        "VERSION",
+        "SERIAL",
+        "WRITTEN",
+        "WHO",
+        "OPERATION",
+        "CHANGES",
+        "",
+    ];
+    let widths: Vec<usize> = (0..6)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].len())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: [&str; 6]| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            s.push_str(&format!("{c:w$}  ", w = widths[i]));
+        }
+        println!("{}", s.trim_end());
+    };
+    line([
+        header[0], header[1], header[2], header[3], header[4], header[5],
+    ]);
+    for r in &rows {
+        line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]);
+    }
+    Ok(exit::OK)
+}
+
+pub async fn diff(
+    args: &StackArgs,
+    from: &str,
+    to: &str,
+    show_sensitive: bool,
+) -> Result<i32, Failure> {
+    let ws = workspace::load(args)?;
+    let backend = workspace::backend(&ws.stack)?;
+    let (old, new) = tokio::try_join!(backend.read_version(from), backend.read_version(to))?;
+    let d = StateDiff::between(&old, &new);
+    println!(
+        "{}: {from} (serial {}) -> {to} (serial {})\n",
+        backend.location(),
+        old.serial,
+        new.serial
+    );
+    for a in &d.added {
+        println!("+ {a}");
+    }
+    for r in &d.removed {
+        println!("- {r}");
+    }
+    for c in &d.changed {
+        println!("~ {}", c.address);
+        for ch in &c.changes {
+            match (&ch.before, &ch.after) {
+                (Some(b), Some(a)) => println!(
+                    "    ~ {}: {} -> {}",
+                    ch.path,
+                    shown(b, show_sensitive),
+                    shown(a, show_sensitive)
+                ),
+                (None, Some(a)) => println!("    + {}: {}", ch.path, shown(a, show_sensitive)),
+                (Some(b), None) => println!("    - {}: {}", ch.path, shown(b, show_sensitive)),
+                (None, None) => {}
+            }
+        }
+    }
+    if d.is_empty() {
+        println!("No differences.");
+    } else {
+        println!(
+            "\n{} added, {} changed, {} removed.",
+            d.added.len(),
+            d.changed.len(),
+            d.removed.len()
+        );
+    }
+    Ok(exit::OK)
+}
+
+/// Runs `edit` on the current state under the lock and writes the result
+/// as a new version (serial + 1, recorded as `operation`).
+async fn edit(
+    args: &StackArgs,
+    lock_args: &LockArgs,
+    operation: &str,
+    edit: impl FnOnce(&mut StateDocument) -> Result<String, Failure>,
+) -> Result<i32, Failure> {
+    let ws = workspace::load(args)?;
+    let backend = workspace::backend(&ws.stack)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let lock = HeldLock::take(
+        backend.clone(),
+        operation,
+        &ws.stack,
+        lock_args.lock_timeout,
+        stop,
+    )
+    .await?;
+    let result = async {
+        let current = backend.read().await?.ok_or_else(|| {
+            Failure::Usage(format!(
+                "no state at {}: nothing to change",
+                backend.location()
+            ))
+        })?;
+        let mut doc = current.doc;
+        let done = edit(&mut doc)?;
+        doc.serial += 1;
+        doc.written_by = Some(lock.written_by().now());
+        match backend.write(&doc, Some(&current.version)).await {
+            Ok(_) => {
+                println!("{done} (state serial {}).", doc.serial);
+                Ok(exit::OK)
+            }
+            Err(e @ StateError::Conflict { .. }) => {
+                eprintln!("error: {e}");
+                crate::rescue::save(&doc, &e);
+                Ok(exit::ERROR)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    lock.release().await;
+    result
+}
+
+pub async fn rm(args: &StackArgs, addresses: &[String], lock: &LockArgs) -> Result<i32, Failure> {
+    edit(args, lock, "state rm", |doc| {
+        let missing: Vec<&str> = addresses
+            .iter()
+            .filter(|a| !doc.resources.contains_key(*a))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Failure::Usage(format!(
+                "not in state: {} (see `cairn state list`); nothing was changed",
+                missing.join(", ")
+            )));
+        }
+        for a in addresses {
+            doc.resources.remove(a);
+        }
+        Ok(format!(
+            "Removed {} from state; the objects themselves are untouched",
+            addresses.join(", ")
+        ))
+    })
+    .await
+}
+
+pub async fn mv(args: &StackArgs, from: &str, to: &str, lock: &LockArgs) -> Result<i32, Failure> {
+    let target: Address = to
+        .parse()
+        .map_err(|e| Failure::Usage(format!("`{to}` is not a resource address: {e}")))?;
+    edit(args, lock, "state mv", |doc| {
+        let Some(type_name) = doc.resources.get(from).map(|r| r.type_name.clone()) else {
+            return Err(Failure::Usage(format!(
+                "`{from}` is not in state (see `cairn state list`)"
+            )));
+        };
+        if doc.resources.contains_key(to) {
+            return Err(Failure::Usage(format!(
+                "`{to}` is already in state; remove or move it first"
+            )));
+        }
+        if type_name != target.type_name {
+            return Err(Failure::Usage(format!(
+                "`{from}` is an {type_name} and `{to}` names an {}: a move keeps the type",
+                target.type_name
+            )));
+        }
+        if let Some(rs) = doc.resources.remove(from) {
+            doc.resources.insert(to.to_string(), rs);
+        }
+        // Whatever depended on the old address now depends on the new one.
+        for other in doc.resources.values_mut() {
+            for d in other.dependencies.iter_mut().filter(|d| *d == from) {
+                *d = to.to_string();
+            }
+        }
+        Ok(format!("Moved {from} to {to}"))
+    })
+    .await
+}
+
+pub async fn unlock(args: &StackArgs, lock_id: &str, force: bool) -> Result<i32, Failure> {
+    let ws = workspace::load(args)?;
+    let backend = workspace::backend(&ws.stack)?;
+    let holder = backend.current_lock().await?;
+    let Some(holder) = holder else {
+        println!("The state at {} is not locked.", backend.location());
+        return Ok(exit::OK);
+    };
+    if holder.id != lock_id {
+        return Err(Failure::Usage(format!(
+            "the state is locked by another lock: {}",
+            holder.describe()
+        )));
+    }
+    if !force {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::Usage(
+                "refusing to unlock without confirmation (pass --force)".into(),
+            ));
+        }
+        print!(
+            "Release the lock held by {}? Only 'yes' will be accepted: ",
+            holder.describe()
+        );
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if answer.trim() != "yes" {
+            return Err(Failure::Usage("cancelled: the lock was kept".into()));
+        }
+    }
+    backend.unlock(lock_id).await?;
+    println!("Released the lock {lock_id}.");
+    Ok(exit::OK)
+}

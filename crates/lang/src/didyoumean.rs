@@ -3,6 +3,13 @@
 /// The closest candidate within a distance that still looks like a typo.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    // A truncated name (`kms_key` for `kms_key_id`) is a typo too.
+    if word.len() >= 4 {
+        if let Some(c) = candidates.iter().find(|c| c.starts_with(word)) {
+            return Some(c);
+        }
+    }
     candidates
         .into_iter()
         .map(|c| (distance(word, c), c))

@@ -394,3 +394,36 @@ async fn bootstrap_is_idempotent_and_makes_the_bucket_safe() {
         .iter()
         .any(|r| r.noncurrent_version_expiration().is_some()));
 }
+
+#[tokio::test]
+async fn a_holder_whose_lock_is_removed_stops_starting_work() {
+    let env = env().await;
+    env.ready().await;
+    let backend: std::sync::Arc<dyn Backend> =
+        std::sync::Arc::new(env.backend(Duration::from_millis(1500)));
+    let info = LockInfo::new("apply", "tracker", Some("staging"));
+    backend.lock(&info).await.unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let keeper = cairn_state::LeaseKeeper::spawn(backend.clone(), info, stop.clone());
+
+    // Renewals keep it alive...
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(keeper.lost().is_none());
+    assert!(!stop.load(std::sync::atomic::Ordering::SeqCst));
+
+    // ...until someone force-removes it: the next renewal notices.
+    env.s3
+        .delete_object()
+        .bucket(BUCKET)
+        .key(format!("{KEY}.lock"))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(stop.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(
+        keeper.lost().unwrap().contains("lost"),
+        "{:?}",
+        keeper.lost()
+    );
+}

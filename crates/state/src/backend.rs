@@ -47,6 +47,7 @@ pub struct LockInfo {
 impl LockInfo {
     pub fn new(operation: &str, stack: &str, env: Option<&str>) -> Self {
         let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
             .or_else(|_| std::env::var("USERNAME"))
             .unwrap_or_else(|_| "unknown".into());
         let host = hostname();

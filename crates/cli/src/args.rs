@@ -14,6 +14,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// No colour, even on a terminal (NO_COLOR is honoured too).
+    #[arg(long, global = true)]
+    pub no_color: bool,
 }
 
 #[derive(Args, Clone)]
@@ -29,11 +32,26 @@ pub struct StackArgs {
     pub vars: Vec<String>,
 }
 
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Default)]
 pub struct PlanArgs {
     /// Read live values from AWS first (--refresh=false plans against state alone).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
+    /// Only report (plan) or record (apply) what changed outside cairn.
+    #[arg(long, conflicts_with = "refresh")]
+    pub refresh_only: bool,
+    /// Refuse the plan (exit 3) if it would ACTION[:TYPE|ADDRESS-GLOB], e.g.
+    /// `delete`, `replace:module.network.*`, `delete:aws_kms_key`. Repeatable;
+    /// adds to the stack's [policy] deny.
+    #[arg(long = "deny", value_name = "RULE")]
+    pub deny: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Markdown,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -49,21 +67,43 @@ pub enum Command {
         stack: StackArgs,
         #[command(flatten)]
         plan: PlanArgs,
-        /// Exit 0 with no changes, 2 with changes, 1 on error.
+        /// Exit 0 with no changes, 2 with changes (or drift, with
+        /// --refresh-only), 1 on error, 3 when a gate refuses the plan.
         #[arg(long)]
         detailed_exitcode: bool,
         /// Plan the destruction of everything in state.
         #[arg(long)]
         destroy: bool,
+        /// Save the plan, to apply exactly it later with `cairn apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// How to print the plan on stdout.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+        format: PlanFormat,
+        /// Same as --format json: stdout carries only the JSON plan.
+        #[arg(long)]
+        json: bool,
     },
-    /// Plan, confirm, and make the changes.
+    /// Plan, confirm, and make the changes; or apply a saved plan exactly.
     Apply {
+        /// A plan saved with `cairn plan --out FILE`: applied as planned, or
+        /// refused if the state changed since.
+        plan_file: Option<PathBuf>,
         #[command(flatten)]
         stack: StackArgs,
         #[command(flatten)]
         plan: PlanArgs,
         #[command(flatten)]
         run: RunArgs,
+    },
+    /// Show a saved plan.
+    Show {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+        format: PlanFormat,
+        /// Same as --format json.
+        #[arg(long)]
+        json: bool,
     },
     /// Delete everything the stack's state records.
     Destroy {

@@ -6,8 +6,7 @@ pub const OK: i32 = 0;
 pub const ERROR: i32 = 1;
 /// `--detailed-exitcode`: the plan has changes.
 pub const CHANGES: i32 = 2;
-/// A policy gate refused the plan.
-#[allow(dead_code)]
+/// A deny gate refused the plan.
 pub const DENIED: i32 = 3;
 /// The state is locked by someone else.
 pub const LOCKED: i32 = 4;

@@ -4,9 +4,11 @@ mod args;
 mod commands;
 mod exit;
 mod locking;
+mod plan_output;
 mod progress;
 mod report;
 mod rescue;
+mod saved_plan;
 mod workspace;
 
 use clap::Parser;

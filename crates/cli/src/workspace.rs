@@ -35,9 +35,29 @@ pub fn load(args: &StackArgs) -> Result<Workspace, Failure> {
         env: args.env.clone(),
         vars: parse_vars(&args.vars)?,
     };
+    load_dir(&args.dir, &opts)
+}
+
+/// The configuration a saved plan was made from, unpacked in `unpacked`;
+/// state paths still resolve from the real `stack_dir`.
+pub fn load_saved(
+    unpacked: &Path,
+    stack_dir: &Path,
+    saved: &crate::saved_plan::SavedPlan,
+) -> Result<Workspace, Failure> {
+    let opts = LoadOptions {
+        env: saved.env.clone(),
+        vars: parse_vars(&saved.vars)?,
+    };
+    let mut ws = load_dir(unpacked, &opts)?;
+    ws.stack.dir = stack_dir.to_path_buf();
+    Ok(ws)
+}
+
+fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Workspace, Failure> {
     // Schemas do not depend on provider settings: load with a default
     // registry, then configure the real one from the loaded stack.
-    let stack = cairn_lang::load(&args.dir, &opts, &registry(AwsSettings::default()))
+    let stack = cairn_lang::load(dir, opts, &registry(AwsSettings::default()))
         .map_err(Failure::Diagnostics)?;
     let graph = ConfigGraph::build(&stack).map_err(|items| {
         Failure::Diagnostics(Diagnostics {

@@ -80,6 +80,18 @@ impl Address {
         self.mode == Mode::Data
     }
 
+    /// `module.network.module.subnets["a"]`, or empty at the root.
+    pub fn module_path(&self) -> String {
+        self.module
+            .iter()
+            .map(|step| match &step.key {
+                Some(k) => format!("module.{}{k}", step.name),
+                None => format!("module.{}", step.name),
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
     /// The address without its instance key: the configuration block it came from.
     pub fn config_address(&self) -> Address {
         Address {
@@ -91,12 +103,8 @@ impl Address {
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for step in &self.module {
-            write!(f, "module.{}", step.name)?;
-            if let Some(k) = &step.key {
-                write!(f, "{k}")?;
-            }
-            f.write_str(".")?;
+        if !self.module.is_empty() {
+            write!(f, "{}.", self.module_path())?;
         }
         if self.mode == Mode::Data {
             f.write_str("data.")?;

@@ -9,6 +9,7 @@ pub mod provider;
 pub mod schema;
 pub mod tags;
 pub mod value;
+mod value_serde;
 
 pub use address::{Address, AddressParseError, InstanceKey, Mode, ModuleStep};
 pub use provider::{
@@ -16,4 +17,4 @@ pub use provider::{
     Resource, ValidationIssue,
 };
 pub use schema::{Attribute, Check, Presence, Schema, Type};
-pub use value::{Object, Value};
+pub use value::{Object, PathStep, Value};

@@ -132,6 +132,7 @@ fn main() {
                 PlanOptions {
                     refresh: false,
                     destroy: false,
+                    ..Default::default()
                 },
             ))
             .expect("plan");

@@ -9,10 +9,13 @@
 pub mod apply;
 pub mod diff;
 pub mod error;
+pub mod gates;
 pub mod graph;
 pub mod plan;
+pub mod plan_json;
 pub mod refresh;
 pub mod render;
+pub mod render_markdown;
 pub mod scope;
 pub mod testing;
 

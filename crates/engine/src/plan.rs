@@ -9,6 +9,7 @@ use cairn_core::provider::ReadContext;
 use cairn_core::{Address, Object, Registry, Value};
 use cairn_lang::{Diagnostic, Stack};
 use cairn_state::{ResourceStatus, StateDocument};
+use serde::{Deserialize, Serialize};
 
 use crate::diff::{diff, same};
 use crate::error::EngineError;
@@ -16,7 +17,8 @@ use crate::graph::ConfigGraph;
 use crate::refresh::{refresh, Refreshed};
 use crate::scope::{evaluate, planned_new, Objects};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     NoOp,
     Create,
@@ -38,7 +40,8 @@ impl Action {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// These changed attributes cannot be updated in place.
     ForceNew(Vec<String>),
@@ -52,7 +55,7 @@ pub enum Reason {
     Destroy,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResourceChange {
     pub address: Address,
     pub type_name: String,
@@ -71,7 +74,8 @@ pub struct ResourceChange {
     pub dependencies: Vec<Address>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DriftKind {
     /// Deleted outside cairn.
     Deleted,
@@ -79,7 +83,7 @@ pub enum DriftKind {
     Changed(Vec<String>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Drift {
     pub address: Address,
     pub type_name: String,
@@ -88,7 +92,7 @@ pub struct Drift {
     pub after: Option<Object>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutputChange {
     pub name: String,
     pub before: Option<Value>,
@@ -104,11 +108,15 @@ impl OutputChange {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     pub stack: String,
     pub env: Option<String>,
     pub destroy: bool,
+    /// Only drift: no configuration changes; applying it records the
+    /// refreshed state.
+    #[serde(default)]
+    pub refresh_only: bool,
     /// One entry per resource in configuration or state, sorted by address.
     pub changes: Vec<ResourceChange>,
     pub drift: Vec<Drift>,
@@ -148,8 +156,12 @@ impl Plan {
         self.changes.iter().any(|c| c.action != Action::NoOp)
     }
 
-    /// Anything apply would do: resource changes or output changes.
+    /// Anything apply would do: resource changes or output changes (for a
+    /// refresh-only plan: drift to record).
     pub fn has_changes(&self) -> bool {
+        if self.refresh_only {
+            return !self.drift.is_empty();
+        }
         self.has_resource_changes() || self.outputs.iter().any(OutputChange::is_change)
     }
 
@@ -167,6 +179,8 @@ pub struct PlanOptions {
     pub refresh: bool,
     /// Plan the deletion of everything in state.
     pub destroy: bool,
+    /// Report only drift (state against live); plan no configuration change.
+    pub refresh_only: bool,
 }
 
 impl Default for PlanOptions {
@@ -174,6 +188,7 @@ impl Default for PlanOptions {
         PlanOptions {
             refresh: true,
             destroy: false,
+            refresh_only: false,
         }
     }
 }
@@ -282,6 +297,19 @@ pub async fn plan(
     let mut objects = Objects::default();
 
     let blocks = stack.resource_index();
+    if opts.refresh_only {
+        return Ok(Plan {
+            stack: stack.name.clone(),
+            env: stack.env.clone(),
+            destroy: false,
+            refresh_only: true,
+            changes: Vec::new(),
+            drift,
+            outputs: Vec::new(),
+            state,
+            state_existed,
+        });
+    }
     if !opts.destroy {
         for address in graph.ordered() {
             let Some(block) = blocks.get(address).copied() else {
@@ -420,6 +448,7 @@ pub async fn plan(
         stack: stack.name.clone(),
         env: stack.env.clone(),
         destroy: opts.destroy,
+        refresh_only: false,
         changes,
         drift,
         outputs,

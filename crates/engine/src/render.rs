@@ -20,6 +20,18 @@ pub fn plan_text(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    if plan.refresh_only {
+        if plan.drift.is_empty() {
+            out.push_str("No changes. The state matches the live infrastructure.\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "This is a refresh-only plan: `cairn apply --refresh-only` records these {} change(s) in state; nothing in AWS changes.",
+                plan.drift.len()
+            );
+        }
+        return out;
+    }
     let changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
@@ -81,7 +93,8 @@ fn header(c: &ResourceChange) -> (&'static str, String) {
     }
 }
 
-fn change_text(out: &mut String, c: &ResourceChange) {
+/// One resource's block (`# aws_vpc.main will be created`, attributes).
+pub fn change_text(out: &mut String, c: &ResourceChange) {
     let (sym, title) = header(c);
     let _ = writeln!(out, "  # {title}");
     for r in &c.reasons {
@@ -160,7 +173,8 @@ fn change_text(out: &mut String, c: &ResourceChange) {
     out.push_str("    }\n");
 }
 
-fn drift_text(out: &mut String, d: &Drift) {
+/// One drifted object's block.
+pub fn drift_text(out: &mut String, d: &Drift) {
     match &d.kind {
         DriftKind::Deleted => {
             let _ = writeln!(out, "  # {} has been deleted", d.address);

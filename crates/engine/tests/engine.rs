@@ -2,107 +2,14 @@
 //! actions, apply ordering, failures, unknowns and sensitive values.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
-use cairn_core::Registry;
 use cairn_engine::apply::ApplyOptions;
-use cairn_engine::testing::Cloud;
-use cairn_engine::{render, Action, ConfigGraph, Plan, PlanOptions, Reason};
-use cairn_lang::{LoadOptions, Stack};
-use cairn_state::{Backend, LocalBackend, ResourceStatus, WrittenBy};
+use cairn_engine::{render, Action, ConfigGraph, PlanOptions, Reason};
+use cairn_state::{Backend, ResourceStatus};
 
-struct Env {
-    dir: tempfile::TempDir,
-    cloud: Arc<Cloud>,
-    registry: Registry,
-    backend: Arc<LocalBackend>,
-}
+mod support;
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let cloud = Cloud::new();
-        let registry = cloud.registry();
-        let backend = Arc::new(LocalBackend::new(dir.path().join("state.json")));
-        Env {
-            dir,
-            cloud,
-            registry,
-            backend,
-        }
-    }
-
-    fn stack(&self, text: &str) -> Stack {
-        let d = self.dir.path().join("stack");
-        std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(
-            d.join("main.toml"),
-            format!("[stack]\nname = \"t\"\n{text}"),
-        )
-        .unwrap();
-        match cairn_lang::load(&d, &LoadOptions::default(), &self.registry) {
-            Ok(s) => s,
-            Err(e) => panic!("{}", e.render()),
-        }
-    }
-
-    async fn plan_with(&self, text: &str, opts: PlanOptions) -> (Stack, Plan) {
-        let stack = self.stack(text);
-        let graph = ConfigGraph::build(&stack).unwrap();
-        let prior = self.backend.read().await.unwrap().map(|v| v.doc);
-        let plan = cairn_engine::plan(&stack, &graph, &self.registry, prior, opts)
-            .await
-            .unwrap();
-        (stack, plan)
-    }
-
-    async fn plan(&self, text: &str) -> (Stack, Plan) {
-        self.plan_with(text, PlanOptions::default()).await
-    }
-
-    async fn apply_with(
-        &self,
-        text: &str,
-        tweak: impl FnOnce(&mut ApplyOptions),
-    ) -> cairn_engine::ApplyOutcome {
-        let (stack, plan) = self.plan(text).await;
-        let version = self.backend.read().await.unwrap().map(|v| v.version);
-        let mut opts = ApplyOptions::new(who());
-        tweak(&mut opts);
-        cairn_engine::apply(
-            &plan,
-            &stack,
-            &self.registry,
-            self.backend.clone(),
-            version,
-            opts,
-        )
-        .await
-    }
-
-    async fn apply(&self, text: &str) -> cairn_engine::ApplyOutcome {
-        let out = self.apply_with(text, |_| {}).await;
-        assert!(out.succeeded(), "{:?}", out.errors);
-        out
-    }
-
-    fn actions(plan: &Plan) -> Vec<(String, Action)> {
-        plan.changes
-            .iter()
-            .map(|c| (c.address.to_string(), c.action))
-            .collect()
-    }
-}
-
-fn who() -> WrittenBy {
-    WrittenBy {
-        who: "test@host".into(),
-        when: String::new(),
-        operation: "apply".into(),
-        cairn_version: "0".into(),
-        lock_id: None,
-    }
-}
+use support::{who, Env};
 
 const NET_AND_NODE: &str = r#"
 [resource.test_network.main]
@@ -291,6 +198,7 @@ async fn refresh_false_plans_against_state_without_reading() {
             PlanOptions {
                 refresh: false,
                 destroy: false,
+                ..Default::default()
             },
         )
         .await;
@@ -492,6 +400,7 @@ async fn destroy_deletes_everything_in_reverse_order() {
             PlanOptions {
                 refresh: true,
                 destroy: true,
+                ..Default::default()
             },
         )
         .await;

@@ -10,10 +10,12 @@ mod interp;
 mod loader;
 pub mod model;
 mod node;
+pub mod policy;
 pub mod source;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use expr::{EvalError, Expr, ExprKind, Reference, Scope, Subject, TemplatePart};
 pub use loader::{load, LoadOptions};
 pub use model::{BackendConfig, OutputBlock, ProviderConfig, ResourceBlock, Stack};
+pub use policy::DenyRule;
 pub use source::{FileId, SourceMap, Span};

@@ -13,6 +13,7 @@ use crate::expr::{Expr, ExprKind, Reference, Scope, Subject, TemplatePart};
 use crate::interp::{self, Piece};
 use crate::model::{BackendConfig, OutputBlock, ProviderConfig, ResourceBlock, Stack};
 use crate::node::{self, Entry, Node};
+use crate::policy::DenyRule;
 use crate::source::{SourceMap, Span};
 
 #[derive(Debug, Clone, Default)]
@@ -25,7 +26,7 @@ pub struct LoadOptions {
 }
 
 const TOP_LEVEL: &[&str] = &[
-    "stack", "variable", "provider", "resource", "data", "output", "backend",
+    "stack", "variable", "provider", "resource", "data", "output", "backend", "policy",
 ];
 const ENV_TABLES: &[&str] = &["vars", "provider", "backend"];
 const LOCAL_BACKEND_KEYS: &[&str] = &["path"];
@@ -166,11 +167,13 @@ impl<'a> Loader<'a> {
         let mut raw_resources: Vec<RawResource> = Vec::new();
         let mut raw_outputs: Vec<(String, Span, Vec<Entry>)> = Vec::new();
         let mut seen: HashMap<Address, Span> = HashMap::new();
+        let mut policy: Vec<DenyRule> = Vec::new();
 
         for (_, entries) in &files {
             for e in entries {
                 match e.key.as_str() {
                     "stack" => self.stack_table(e, &mut stack_name),
+                    "policy" => self.policy_table(e, &mut policy),
                     "variable" => {
                         for v in self.subtables(e, "variable") {
                             if let Some(d) = self.variable(v) {
@@ -332,6 +335,7 @@ impl<'a> Loader<'a> {
             variables,
             providers,
             backend,
+            policy,
             resources,
             outputs,
         })
@@ -406,6 +410,48 @@ impl<'a> Loader<'a> {
             }
         }
         out
+    }
+
+    /// `[policy] deny = ["delete:aws_kms_key", ...]`: gates every run enforces.
+    fn policy_table(&mut self, e: &Entry, policy: &mut Vec<DenyRule>) {
+        let Some(entries) = e.node.entries() else {
+            return self.expect_table(e);
+        };
+        for f in entries {
+            if f.key != "deny" {
+                let hint = didyoumean::hint(&f.key, ["deny"]).unwrap_or_default();
+                self.err(
+                    Diagnostic::at(format!("unknown key `{}` in [policy]", f.key), f.key_span)
+                        .hint(hint),
+                );
+                continue;
+            }
+            let Node::Array(items, _) = &f.node else {
+                self.err(
+                    Diagnostic::at(
+                        format!(
+                            "`deny` must be an array of strings, found {}",
+                            f.node.kind()
+                        ),
+                        f.node.span(),
+                    )
+                    .hint("e.g. deny = [\"delete:aws_kms_key\", \"replace:module.network.*\"]"),
+                );
+                continue;
+            };
+            for item in items {
+                match item.as_str().map(DenyRule::parse) {
+                    Some(Ok(rule)) => policy.push(rule),
+                    Some(Err(why)) => {
+                        self.err(Diagnostic::at("invalid deny rule", item.span()).hint(why))
+                    }
+                    None => self.err(Diagnostic::at(
+                        format!("a deny rule must be a string, found {}", item.kind()),
+                        item.span(),
+                    )),
+                }
+            }
+        }
     }
 
     fn stack_table(&mut self, e: &Entry, name: &mut Option<(String, Span)>) {

@@ -25,6 +25,8 @@ pub struct Stack {
     /// Provider configurations by name (`aws`; aliases such as `aws.prod_db` later).
     pub providers: BTreeMap<String, ProviderConfig>,
     pub backend: BackendConfig,
+    /// `[policy] deny`: gates every plan of this stack is checked against.
+    pub policy: Vec<crate::policy::DenyRule>,
     /// Managed resources and data sources, in file order.
     pub resources: Vec<ResourceBlock>,
     pub outputs: Vec<OutputBlock>,

@@ -85,3 +85,14 @@ pub fn graph(args: &StackArgs, format: GraphFormat) -> Result<i32, Failure> {
     }
     Ok(exit::OK)
 }
+
+/// `cairn show FILE`: a saved plan, in any plan format.
+pub fn show(
+    file: &std::path::Path,
+    format: crate::args::PlanFormat,
+    color: bool,
+) -> Result<i32, Failure> {
+    let saved = crate::saved_plan::SavedPlan::read(file)?;
+    crate::plan_output::print(&saved.plan, format, color);
+    Ok(exit::OK)
+}

@@ -5,11 +5,12 @@ mod inspect;
 mod run;
 mod state;
 
-use crate::args::{BackendCommand, Cli, Command, StateCommand};
+use crate::args::{BackendCommand, Cli, Command, PlanArgs, PlanFormat, StateCommand};
 use crate::exit;
 use crate::report::Failure;
 
 pub async fn run(cli: Cli) -> i32 {
+    let color = crate::plan_output::color_enabled(cli.no_color);
     let result = match cli.command {
         Command::Validate { stack } => validate(&stack),
         Command::Plan {
@@ -17,10 +18,47 @@ pub async fn run(cli: Cli) -> i32 {
             plan,
             detailed_exitcode,
             destroy,
-        } => run::plan(&stack, &plan, detailed_exitcode, destroy).await,
-        Command::Apply { stack, plan, run } => run::apply(&stack, &plan, &run, false).await,
+            out,
+            format,
+            json,
+        } => {
+            let format = if json { PlanFormat::Json } else { format };
+            let output = run::PlanOutput {
+                format,
+                color: color && format == PlanFormat::Human,
+            };
+            run::plan(
+                &stack,
+                &plan,
+                detailed_exitcode,
+                destroy,
+                out.as_deref(),
+                output,
+            )
+            .await
+        }
+        Command::Apply {
+            plan_file: Some(file),
+            stack,
+            plan,
+            run,
+        } => run::apply_saved(&file, &stack, &plan, &run, color).await,
+        Command::Apply {
+            plan_file: None,
+            stack,
+            plan,
+            run,
+        } => run::apply(&stack, &plan, &run, false, color).await,
         Command::Destroy { stack, run } => {
-            run::apply(&stack, &crate::args::PlanArgs { refresh: true }, &run, true).await
+            let p = PlanArgs {
+                refresh: true,
+                ..Default::default()
+            };
+            run::apply(&stack, &p, &run, true, color).await
+        }
+        Command::Show { file, format, json } => {
+            let format = if json { PlanFormat::Json } else { format };
+            inspect::show(&file, format, color && format == PlanFormat::Human)
         }
         Command::Output { stack, name, json } => {
             inspect::output(&stack, name.as_deref(), json).await

@@ -4,40 +4,98 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use std::path::Path;
+
 use cairn_engine::apply::ApplyOptions;
-use cairn_engine::{render, PlanOptions};
+use cairn_engine::{gates, render, PlanOptions};
+use cairn_lang::DenyRule;
 use cairn_state::Backend;
 
-use crate::args::{PlanArgs, RunArgs, StackArgs};
+use crate::args::{PlanArgs, PlanFormat, RunArgs, StackArgs};
 use crate::exit;
 use crate::locking::HeldLock;
+use crate::plan_output;
 use crate::report::{operation_error, Failure};
+use crate::saved_plan::{PriorState, SavedPlan};
 use crate::workspace::{self, Workspace};
+
+/// How a plan is shown and gated, from the command line.
+pub struct PlanOutput {
+    pub format: PlanFormat,
+    pub color: bool,
+}
 
 pub async fn plan(
     args: &StackArgs,
     p: &PlanArgs,
     detailed: bool,
     destroy: bool,
+    out: Option<&Path>,
+    output: PlanOutput,
 ) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
     let backend = workspace::backend(&ws.stack)?;
-    let prior = backend.read().await?.map(|v| v.doc);
-    let plan = make_plan(
-        &ws,
-        prior,
-        PlanOptions {
-            refresh: p.refresh,
-            destroy,
-        },
-    )
-    .await?;
-    print!("{}", render::plan_text(&plan));
+    let prior = backend.read().await?;
+    let prior_state = PriorState::of(backend.location(), prior.as_ref());
+    let plan = make_plan(&ws, prior.map(|v| v.doc), plan_options(p, destroy)).await?;
+    plan_output::print(&plan, output.format, output.color);
+    if let Some(code) = refuse_by_gates(&ws.stack, p, &plan)? {
+        return Ok(code);
+    }
+    if let Some(path) = out {
+        SavedPlan::new(&ws.stack, &args.dir, &args.vars, prior_state, plan.clone()).write(path)?;
+        eprintln!(
+            "Saved the plan to {}; apply exactly it with `cairn apply {}`.",
+            path.display(),
+            path.display()
+        );
+    }
     Ok(if detailed && plan.has_changes() {
         exit::CHANGES
     } else {
         exit::OK
     })
+}
+
+fn plan_options(p: &PlanArgs, destroy: bool) -> PlanOptions {
+    PlanOptions {
+        refresh: p.refresh || p.refresh_only,
+        destroy,
+        refresh_only: p.refresh_only,
+    }
+}
+
+/// The stack's `[policy] deny` and `--deny` rules: the offending changes
+/// on stderr and exit 3, or `None` when the plan passes.
+fn refuse_by_gates(
+    stack: &cairn_lang::Stack,
+    p: &PlanArgs,
+    plan: &cairn_engine::Plan,
+) -> Result<Option<i32>, Failure> {
+    let mut rules = stack.policy.clone();
+    for text in &p.deny {
+        rules.push(
+            DenyRule::parse(text).map_err(|e| Failure::Usage(format!("--deny {text}: {e}")))?,
+        );
+    }
+    let violations = gates::check(plan, &rules);
+    if violations.is_empty() {
+        return Ok(None);
+    }
+    eprintln!(
+        "error: the plan is refused by {} deny gate(s):",
+        violations.len()
+    );
+    for v in &violations {
+        eprintln!(
+            "  - {} would {} (denied by `{}`)",
+            v.address, v.action, v.rule
+        );
+    }
+    eprintln!(
+        "   = hint: nothing was changed; the rules come from --deny and the stack's [policy] deny"
+    );
+    Ok(Some(exit::DENIED))
 }
 
 async fn make_plan(
@@ -55,10 +113,17 @@ pub async fn apply(
     p: &PlanArgs,
     run: &RunArgs,
     destroy: bool,
+    color: bool,
 ) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
     let backend = workspace::backend(&ws.stack)?;
-    let operation = if destroy { "destroy" } else { "apply" };
+    let operation = if destroy {
+        "destroy"
+    } else if p.refresh_only {
+        "apply --refresh-only"
+    } else {
+        "apply"
+    };
     // Raised by Ctrl-C and by the loss of the lock: no new operation starts.
     let stop = Arc::new(AtomicBool::new(false));
     let lock = HeldLock::take(
@@ -69,50 +134,133 @@ pub async fn apply(
         stop.clone(),
     )
     .await?;
-    let result = locked_apply(&ws, backend, &lock, stop, p, run, destroy).await;
+    let result = async {
+        let prior = backend.read().await?;
+        let version = prior.as_ref().map(|v| v.version.clone());
+        let plan = make_plan(&ws, prior.map(|v| v.doc), plan_options(p, destroy)).await?;
+        plan_output::print(&plan, PlanFormat::Human, color);
+        if let Some(code) = refuse_by_gates(&ws.stack, p, &plan)? {
+            return Ok(code);
+        }
+        if !plan.has_changes() {
+            return Ok(exit::OK);
+        }
+        if !run.auto_approve {
+            confirm(destroy)?;
+        }
+        println!();
+        if plan.refresh_only {
+            return record_refresh(&plan, backend.as_ref(), version, &lock).await;
+        }
+        execute(&ws, &plan, backend.clone(), version, &lock, stop, run).await
+    }
+    .await;
     lock.release().await;
     result
 }
 
-async fn locked_apply(
-    ws: &Workspace,
-    backend: Arc<dyn Backend>,
-    lock: &HeldLock,
-    stop: Arc<AtomicBool>,
+/// `cairn apply FILE`: exactly the saved plan, against exactly the state it
+/// was made from, or nothing.
+pub async fn apply_saved(
+    file: &Path,
+    args: &StackArgs,
     p: &PlanArgs,
     run: &RunArgs,
-    destroy: bool,
+    color: bool,
 ) -> Result<i32, Failure> {
-    let prior = backend.read().await?;
-    let (doc, version) = match prior {
-        Some(v) => (Some(v.doc), Some(v.version)),
-        None => (None, None),
+    let saved = SavedPlan::read(file)?;
+    // The planned configuration, not whatever the directory holds now.
+    let unpacked =
+        tempfile::tempdir().map_err(|e| Failure::Usage(format!("cannot unpack the plan: {e}")))?;
+    saved.materialize(unpacked.path())?;
+    let stack_dir = if args.dir == Path::new(".") {
+        saved.stack_dir.clone()
+    } else {
+        args.dir.clone()
     };
-    let plan = make_plan(
-        ws,
-        doc,
-        PlanOptions {
-            refresh: p.refresh,
-            destroy,
-        },
+    let ws = workspace::load_saved(unpacked.path(), &stack_dir, &saved)?;
+    let backend = workspace::backend(&ws.stack)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let plan = &saved.plan;
+    let operation = if plan.refresh_only {
+        "apply --refresh-only"
+    } else if plan.destroy {
+        "destroy"
+    } else {
+        "apply"
+    };
+    let lock = HeldLock::take(
+        backend.clone(),
+        operation,
+        &ws.stack,
+        run.lock.lock_timeout,
+        stop.clone(),
     )
     .await?;
-    print!("{}", render::plan_text(&plan));
-    if !plan.has_changes() {
-        return Ok(exit::OK);
+    let result = async {
+        let current = backend.read().await?;
+        saved.check_fresh(&PriorState::of(backend.location(), current.as_ref()))?;
+        plan_output::print(plan, PlanFormat::Human, color);
+        if let Some(code) = refuse_by_gates(&ws.stack, p, plan)? {
+            return Ok(code);
+        }
+        if !plan.has_changes() {
+            return Ok(exit::OK);
+        }
+        println!();
+        let version = current.map(|v| v.version);
+        if plan.refresh_only {
+            return record_refresh(plan, backend.as_ref(), version, &lock).await;
+        }
+        execute(&ws, plan, backend.clone(), version, &lock, stop, run).await
     }
-    if !run.auto_approve {
-        confirm(destroy)?;
-    }
-    println!();
+    .await;
+    lock.release().await;
+    result
+}
 
+/// `apply --refresh-only`: the refreshed state becomes the recorded one.
+async fn record_refresh(
+    plan: &cairn_engine::Plan,
+    backend: &dyn Backend,
+    version: Option<cairn_state::Version>,
+    lock: &HeldLock,
+) -> Result<i32, Failure> {
+    let mut doc = plan.state.clone();
+    doc.serial += 1;
+    doc.written_by = Some(lock.written_by().now());
+    if let Err(e) = backend.write(&doc, version.as_ref()).await {
+        eprintln!("error: the state could not be saved: {e}");
+        crate::rescue::save(&doc, &e);
+        return Ok(exit::ERROR);
+    }
+    println!(
+        "\nApply complete! Recorded {} change(s) made outside cairn in {}.",
+        plan.drift.len(),
+        backend.location()
+    );
+    Ok(exit::OK)
+}
+
+async fn execute(
+    ws: &Workspace,
+    plan: &cairn_engine::Plan,
+    backend: Arc<dyn Backend>,
+    version: Option<cairn_state::Version>,
+    lock: &HeldLock,
+    stop: Arc<AtomicBool>,
+    run: &RunArgs,
+) -> Result<i32, Failure> {
+    let destroy = plan.destroy;
     let interrupt = tokio::spawn(watch_interrupts(stop.clone()));
     let mut opts = ApplyOptions::new(lock.written_by());
     opts.parallelism = run.parallelism;
     opts.stop = stop;
-    opts.events = Some(crate::progress::printer());
+    let counts = plan.counts();
+    let (events, bar) = crate::progress::printer(counts.add + counts.change + counts.destroy);
+    opts.events = Some(events);
     let outcome = cairn_engine::apply(
-        &plan,
+        plan,
         &ws.stack,
         &ws.registry,
         backend.clone(),
@@ -121,6 +269,9 @@ async fn locked_apply(
     )
     .await;
     interrupt.abort();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
 
     for e in &outcome.errors {
         eprint!("{}", operation_error(e));
@@ -137,7 +288,6 @@ async fn locked_apply(
         crate::rescue::save(&outcome.state, e);
         return Ok(exit::ERROR);
     }
-    let counts = plan.counts();
     if let Some(why) = lock.lost() {
         eprintln!("error: {why}\n   = note: no operation started after that; {} completed and recorded in {}. Check `cairn state history` before applying again.", outcome.completed, backend.location());
         return Ok(exit::ERROR);

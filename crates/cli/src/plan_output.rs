@@ -1,0 +1,68 @@
+//! Printing a plan on stdout in the chosen format, with colour only where
+//! it helps: a terminal, no `--no-color`, no `NO_COLOR`.
+
+use std::io::IsTerminal;
+
+use cairn_engine::{plan_json, render, render_markdown, Plan};
+
+use crate::args::PlanFormat;
+
+/// Whether stdout gets ANSI colours.
+pub fn color_enabled(no_color_flag: bool) -> bool {
+    !no_color_flag
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+pub fn print(plan: &Plan, format: PlanFormat, color: bool) {
+    match format {
+        PlanFormat::Human => {
+            let text = render::plan_text(plan);
+            print!("{}", if color { paint(&text) } else { text });
+        }
+        PlanFormat::Markdown => print!("{}", render_markdown::plan_markdown(plan)),
+        PlanFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&plan_json::plan_json(plan)).unwrap_or_default()
+        ),
+    }
+}
+
+/// Colours a rendered plan by each line's marker, as Terraform does.
+pub fn paint(text: &str) -> String {
+    const GREEN: &str = "\x1b[32m";
+    const YELLOW: &str = "\x1b[33m";
+    const RED: &str = "\x1b[31m";
+    const BOLD: &str = "\x1b[1m";
+    const RESET: &str = "\x1b[0m";
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let style = if t.starts_with("-/+") || t.starts_with("+/-") {
+            Some(YELLOW)
+        } else if t.starts_with('+') {
+            Some(GREEN)
+        } else if t.starts_with('~') {
+            Some(YELLOW)
+        } else if t.starts_with('-') {
+            Some(RED)
+        } else if t.starts_with("# ") || t.starts_with("Plan:") {
+            Some(BOLD)
+        } else {
+            None
+        };
+        match style {
+            Some(s) => {
+                let body = line.trim_end_matches('\n');
+                out.push_str(s);
+                out.push_str(body);
+                out.push_str(RESET);
+                if line.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}

@@ -1,0 +1,226 @@
+//! Plan files (`cairn plan --out FILE`, `cairn apply FILE`): the plan
+//! itself, the stack's source files and variable values it was made from,
+//! and the state version it was made against, so that apply performs
+//! exactly the reviewed actions or refuses. Written owner-only: like state,
+//! a plan holds values (sensitive ones too) in clear.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cairn_engine::Plan;
+use cairn_lang::Stack;
+use cairn_state::Versioned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::report::Failure;
+
+const FORMAT: &str = "cairn-plan";
+/// Bumped whenever a reader of the previous layout would misread this one.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub format: String,
+    pub format_version: u32,
+    pub cairn_version: String,
+    pub created: String,
+    /// The stack directory as given at plan time (where a local state
+    /// path is resolved from).
+    pub stack_dir: PathBuf,
+    pub env: Option<String>,
+    /// `--var NAME=VALUE` as given.
+    pub vars: Vec<String>,
+    /// Every source file of the stack (and the env file), by path relative
+    /// to the stack directory.
+    pub sources: BTreeMap<String, String>,
+    /// SHA-256 over sources, env and variables.
+    pub config_digest: String,
+    pub prior_state: PriorState,
+    pub plan: Plan,
+}
+
+/// The state the plan was made against; apply refuses if it has moved.
+#[derive(Serialize, Deserialize, PartialEq, Eq, Debug)]
+pub struct PriorState {
+    pub location: String,
+    pub exists: bool,
+    pub lineage: Option<String>,
+    pub serial: Option<u64>,
+    /// The backend's version token (ETag for S3, content hash for a file).
+    pub version: Option<String>,
+}
+
+impl PriorState {
+    pub fn of(location: String, read: Option<&Versioned>) -> PriorState {
+        PriorState {
+            location,
+            exists: read.is_some(),
+            lineage: read.map(|v| v.doc.lineage.clone()),
+            serial: read.map(|v| v.doc.serial),
+            version: read.map(|v| v.version.0.clone()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match (&self.lineage, self.serial) {
+            (Some(l), Some(s)) => format!("serial {s} of lineage {l}"),
+            _ => "no state".into(),
+        }
+    }
+}
+
+impl SavedPlan {
+    pub fn new(
+        stack: &Stack,
+        stack_dir: &Path,
+        vars: &[String],
+        prior_state: PriorState,
+        plan: Plan,
+    ) -> SavedPlan {
+        let sources: BTreeMap<String, String> = stack
+            .sources
+            .files()
+            .map(|(_, f)| {
+                let rel = f.path.strip_prefix(&stack.dir).unwrap_or(&f.path);
+                (rel.to_string_lossy().into_owned(), f.text.clone())
+            })
+            .collect();
+        let config_digest = digest(&sources, stack.env.as_deref(), vars);
+        SavedPlan {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            cairn_version: env!("CARGO_PKG_VERSION").into(),
+            created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            stack_dir: stack_dir.to_path_buf(),
+            env: stack.env.clone(),
+            vars: vars.to_vec(),
+            sources,
+            config_digest,
+            prior_state,
+            plan,
+        }
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), Failure> {
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| Failure::Usage(format!("cannot encode the plan: {e}")))?;
+        write_private(path, text.as_bytes()).map_err(|e| {
+            Failure::Usage(format!("cannot write the plan to {}: {e}", path.display()))
+        })
+    }
+
+    pub fn read(path: &Path) -> Result<SavedPlan, Failure> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::Usage(format!("cannot read the plan {}: {e}", path.display())))?;
+        // Check the envelope before the body, so an old or foreign file is
+        // named as such rather than as a parse error deep inside.
+        let envelope: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Failure::Usage(format!("{} is not a cairn plan: {e}", path.display())))?;
+        let format = envelope["format"].as_str().unwrap_or_default();
+        let version = envelope["format_version"].as_u64();
+        let cairn = envelope["cairn_version"].as_str().unwrap_or_default();
+        if format != FORMAT {
+            return Err(Failure::Usage(format!(
+                "{} is not a cairn plan file (made with `cairn plan --out FILE`)",
+                path.display()
+            )));
+        }
+        if version != Some(FORMAT_VERSION.into()) || cairn != env!("CARGO_PKG_VERSION") {
+            return Err(Failure::Usage(format!(
+                "{} was made by cairn {cairn} (plan format {}); this is cairn {} (plan format {FORMAT_VERSION}): plan again with this version",
+                path.display(),
+                version.map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
+                env!("CARGO_PKG_VERSION"),
+            )));
+        }
+        let saved: SavedPlan = serde_json::from_value(envelope)
+            .map_err(|e| Failure::Usage(format!("{} is damaged: {e}", path.display())))?;
+        let recomputed = digest(&saved.sources, saved.env.as_deref(), &saved.vars);
+        if recomputed != saved.config_digest {
+            return Err(Failure::Usage(format!(
+                "{} was altered after it was written (its configuration digest does not match)",
+                path.display()
+            )));
+        }
+        Ok(saved)
+    }
+
+    /// Refuses when the state is not the one the plan was made against.
+    pub fn check_fresh(&self, now: &PriorState) -> Result<(), Failure> {
+        if now.location != self.prior_state.location {
+            return Err(Failure::Usage(format!(
+                "stale plan: it was made against the state at {}, but the configured backend is {}",
+                self.prior_state.location, now.location
+            )));
+        }
+        if *now != self.prior_state {
+            return Err(Failure::Usage(format!(
+                "stale plan: it was made against {} at {}, which is now {}; plan again",
+                self.prior_state.describe(),
+                now.location,
+                now.describe()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes the saved sources into `dir`, to load exactly the planned
+    /// configuration.
+    pub fn materialize(&self, dir: &Path) -> Result<(), Failure> {
+        for (rel, text) in &self.sources {
+            let rel = Path::new(rel);
+            if rel.is_absolute() || rel.components().any(|c| c.as_os_str() == "..") {
+                return Err(Failure::Usage(format!(
+                    "the plan names a source outside its stack: {}",
+                    rel.display()
+                )));
+            }
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Failure::Usage(format!("cannot unpack the plan: {e}")))?;
+            }
+            std::fs::write(&path, text)
+                .map_err(|e| Failure::Usage(format!("cannot unpack the plan: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+fn digest(sources: &BTreeMap<String, String>, env: Option<&str>, vars: &[String]) -> String {
+    let mut h = Sha256::new();
+    for (path, text) in sources {
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+        h.update([0]);
+    }
+    h.update(env.unwrap_or_default().as_bytes());
+    h.update([0]);
+    for v in vars {
+        h.update(v.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Owner-only from the moment it exists (no window with wider permissions).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    f.write_all(bytes)?;
+    f.sync_all()
+}

@@ -3,6 +3,7 @@
 //! through the AWS SDK directly, not only through cairn.
 
 mod bad_stacks;
+mod ci_flow;
 mod interrupt;
 mod locking;
 mod quickstart;

@@ -66,3 +66,26 @@ pub fn paint(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paint_colours_by_marker_and_keeps_the_text() {
+        let text = "  + resource \"a\" {\n  ~ x = 1 -> 2\n-/+ resource \"b\"\n  - y = 3\nplain\n";
+        let painted = paint(text);
+        assert!(painted.contains("\x1b[32m  + resource"));
+        assert!(painted.contains("\x1b[33m  ~ x = 1 -> 2\x1b[0m\n"));
+        assert!(painted.contains("\x1b[33m-/+ resource"));
+        assert!(painted.contains("\x1b[31m  - y = 3"));
+        assert!(painted.ends_with("plain\n"));
+        let stripped = painted
+            .replace("\x1b[32m", "")
+            .replace("\x1b[33m", "")
+            .replace("\x1b[31m", "")
+            .replace("\x1b[1m", "")
+            .replace("\x1b[0m", "");
+        assert_eq!(stripped, text);
+    }
+}

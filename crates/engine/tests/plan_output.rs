@@ -12,9 +12,8 @@ use support::Env;
 const SECRET: &str = "hunter2-very-secret";
 
 fn stack(cidr: &str, name: &str, size: u32, password: &str, with_node: bool) -> String {
-    let mut s = format!(
-        "[resource.test_network.main]\ncidr_block = \"{cidr}\"\nname = \"{name}\"\n"
-    );
+    let mut s =
+        format!("[resource.test_network.main]\ncidr_block = \"{cidr}\"\nname = \"{name}\"\n");
     if with_node {
         s.push_str(&format!(
             "\n[resource.test_node.a]\nnetwork_id = \"${{test_network.main.id}}\"\nsize = {size}\npassword = \"{password}\"\n\n[output.node_id]\nvalue = \"${{test_node.a.id}}\"\n"
@@ -24,7 +23,10 @@ fn stack(cidr: &str, name: &str, size: u32, password: &str, with_node: bool) -> 
 }
 
 fn schema() -> jsonschema::Validator {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/plan-json.schema.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/plan-json.schema.json"
+    );
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     jsonschema::validator_for(&schema).expect("the schema itself is valid")
@@ -39,9 +41,20 @@ fn check(name: &str, plan: &Plan) {
         .iter_errors(&json)
         .map(|e| format!("{e} at {}", e.instance_path))
         .collect();
-    assert!(errors.is_empty(), "{name}: JSON does not match the schema:\n{}", errors.join("\n"));
-    for (format, text) in [("human", &human), ("markdown", &markdown), ("json", &json.to_string())] {
-        assert!(!text.contains(SECRET), "{name}: the secret leaked into the {format} output");
+    assert!(
+        errors.is_empty(),
+        "{name}: JSON does not match the schema:\n{}",
+        errors.join("\n")
+    );
+    for (format, text) in [
+        ("human", &human),
+        ("markdown", &markdown),
+        ("json", &json.to_string()),
+    ] {
+        assert!(
+            !text.contains(SECRET),
+            "{name}: the secret leaked into the {format} output"
+        );
     }
     // The lineage is random: pin it for the snapshot.
     if json["prior_state"]["lineage"].is_string() {
@@ -59,30 +72,42 @@ fn check(name: &str, plan: &Plan) {
 #[tokio::test]
 async fn create() {
     let env = Env::new();
-    let (_, plan) = env.plan(&stack("10.0.0.0/16", "main", 2, SECRET, true)).await;
+    let (_, plan) = env
+        .plan(&stack("10.0.0.0/16", "main", 2, SECRET, true))
+        .await;
     check("create", &plan);
 }
 
 #[tokio::test]
 async fn update_replace_and_delete() {
     let env = Env::new();
-    env.apply(&stack("10.0.0.0/16", "main", 2, SECRET, true)).await;
+    env.apply(&stack("10.0.0.0/16", "main", 2, SECRET, true))
+        .await;
     // The node's size changes in place...
-    let (_, plan) = env.plan(&stack("10.0.0.0/16", "main", 3, SECRET, true)).await;
+    let (_, plan) = env
+        .plan(&stack("10.0.0.0/16", "main", 3, SECRET, true))
+        .await;
     check("update", &plan);
     // ...a new CIDR forces a new network (and so a new node)...
-    let (_, plan) = env.plan(&stack("10.1.0.0/16", "main", 2, SECRET, true)).await;
+    let (_, plan) = env
+        .plan(&stack("10.1.0.0/16", "main", 2, SECRET, true))
+        .await;
     check("replace", &plan);
     // ...and a node no longer configured is deleted.
-    let (_, plan) = env.plan(&stack("10.0.0.0/16", "main", 2, SECRET, false)).await;
+    let (_, plan) = env
+        .plan(&stack("10.0.0.0/16", "main", 2, SECRET, false))
+        .await;
     check("delete", &plan);
 }
 
 #[tokio::test]
 async fn sensitive_changes_are_masked() {
     let env = Env::new();
-    env.apply(&stack("10.0.0.0/16", "main", 2, "old-password", true)).await;
-    let (_, plan) = env.plan(&stack("10.0.0.0/16", "main", 2, SECRET, true)).await;
+    env.apply(&stack("10.0.0.0/16", "main", 2, "old-password", true))
+        .await;
+    let (_, plan) = env
+        .plan(&stack("10.0.0.0/16", "main", 2, SECRET, true))
+        .await;
     let json = plan_json::plan_json(&plan);
     let node = json["resource_changes"]
         .as_array()

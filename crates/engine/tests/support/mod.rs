@@ -104,4 +104,3 @@ pub fn who() -> WrittenBy {
         lock_id: None,
     }
 }
-

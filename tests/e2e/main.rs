@@ -9,3 +9,4 @@ mod locking;
 mod quickstart;
 mod s3_state;
 mod support;
+mod terminal;

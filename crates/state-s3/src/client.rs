@@ -85,6 +85,22 @@ impl Failure {
     }
 }
 
+/// The whole body of a GetObject answer.
+pub async fn body(
+    out: aws_sdk_s3::operation::get_object::GetObjectOutput,
+    location: &str,
+) -> Result<Vec<u8>, StateError> {
+    out.body
+        .collect()
+        .await
+        .map(|b| b.into_bytes().to_vec())
+        .map_err(|e| StateError::Io {
+            action: "cannot read",
+            location: location.to_string(),
+            message: e.to_string(),
+        })
+}
+
 /// Whether the bucket keeps object versions.
 pub async fn versioning_enabled(
     client: &aws_sdk_s3::Client,

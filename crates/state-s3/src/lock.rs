@@ -6,7 +6,7 @@
 use aws_sdk_s3::primitives::ByteStream;
 use cairn_state::{LockInfo, StateError};
 
-use crate::client::{now, rfc3339, Failure};
+use crate::client::{body, now, rfc3339, Failure};
 use crate::S3Backend;
 
 /// Marks lock objects, so one lifecycle rule can expire their old versions.
@@ -40,16 +40,7 @@ impl S3Backend {
             }
         };
         let etag = out.e_tag().unwrap_or_default().to_string();
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| StateError::Io {
-                action: "cannot read",
-                location: location.clone(),
-                message: e.to_string(),
-            })?
-            .into_bytes();
+        let bytes = body(out, &location).await?;
         let info = serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
             location,
             message: format!("the lock is not a cairn lock: {e}"),

@@ -10,7 +10,7 @@ use cairn_state::{
     Backend, LockInfo, StateDocument, StateError, StoredVersion, Version, VersionList, Versioned,
 };
 
-use crate::client::{rfc3339, sha256_hex, versioning_enabled, Failure, CHECKSUM_META};
+use crate::client::{body, rfc3339, sha256_hex, versioning_enabled, Failure, CHECKSUM_META};
 use crate::S3Backend;
 
 impl S3Backend {
@@ -43,16 +43,7 @@ impl S3Backend {
         };
         let etag = out.e_tag().unwrap_or_default().to_string();
         let expected_sum = out.metadata().and_then(|m| m.get(CHECKSUM_META)).cloned();
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| StateError::Io {
-                action: "cannot read",
-                location: location.clone(),
-                message: e.to_string(),
-            })?
-            .into_bytes();
+        let bytes = body(out, &location).await?;
         match expected_sum {
             Some(sum) if sum != sha256_hex(&bytes) => {
                 return Err(StateError::Corrupt {

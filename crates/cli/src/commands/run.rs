@@ -117,13 +117,7 @@ pub async fn apply(
 ) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
     let backend = workspace::backend(&ws.stack)?;
-    let operation = if destroy {
-        "destroy"
-    } else if p.refresh_only {
-        "apply --refresh-only"
-    } else {
-        "apply"
-    };
+    let operation = operation_name(destroy, p.refresh_only);
     // Raised by Ctrl-C and by the loss of the lock: no new operation starts.
     let stop = Arc::new(AtomicBool::new(false));
     let lock = HeldLock::take(
@@ -159,6 +153,15 @@ pub async fn apply(
     result
 }
 
+/// What the lock and `written_by` record.
+fn operation_name(destroy: bool, refresh_only: bool) -> &'static str {
+    match (destroy, refresh_only) {
+        (true, _) => "destroy",
+        (false, true) => "apply --refresh-only",
+        (false, false) => "apply",
+    }
+}
+
 /// `cairn apply FILE`: exactly the saved plan, against exactly the state it
 /// was made from, or nothing.
 pub async fn apply_saved(
@@ -182,13 +185,7 @@ pub async fn apply_saved(
     let backend = workspace::backend(&ws.stack)?;
     let stop = Arc::new(AtomicBool::new(false));
     let plan = &saved.plan;
-    let operation = if plan.refresh_only {
-        "apply --refresh-only"
-    } else if plan.destroy {
-        "destroy"
-    } else {
-        "apply"
-    };
+    let operation = operation_name(plan.destroy, plan.refresh_only);
     let lock = HeldLock::take(
         backend.clone(),
         operation,

@@ -172,9 +172,9 @@ pub async fn update_tags(
     sync_tags(client, id, &ctx.create_tags(planned), &live).await
 }
 
-/// Runs a delete, treating "not found" as done and retrying
-/// `DependencyViolation` (dependents being deleted a moment earlier are not
-/// always gone yet) until `timeout`.
+/// Runs a delete, treating "not found" as done and retrying the errors of
+/// dependents being deleted a moment earlier and not yet gone
+/// (`DependencyViolation`, an address still in use) until `timeout`.
 pub async fn delete_with_retry<F, Fut>(
     what: &str,
     timeout: Duration,
@@ -190,7 +190,12 @@ where
         match f().await {
             Ok(()) => return Ok(()),
             Err(e) if cairn_aws::is_not_found(&e) => return Ok(()),
-            Err(e) if e.code == "DependencyViolation" && start.elapsed() < timeout => {
+            Err(e)
+                if matches!(
+                    e.code.as_str(),
+                    "DependencyViolation" | "InvalidIPAddress.InUse" | "AuthFailure"
+                ) && start.elapsed() < timeout =>
+            {
                 tracing::debug!(what, "dependency violation; retrying");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(10));

@@ -3,7 +3,9 @@
 //! the tag and filter helpers they share.
 
 mod common;
+mod eip;
 mod internet_gateway;
+mod nat_gateway;
 mod security_group;
 mod subnet;
 mod vpc;
@@ -23,5 +25,7 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
     registry.add_resource(Arc::new(internet_gateway::InternetGateway::new(
         ec2.clone(),
     )));
+    registry.add_resource(Arc::new(eip::Eip::new(ec2.clone())));
+    registry.add_resource(Arc::new(nat_gateway::NatGateway::new(ec2.clone())));
     registry.add_resource(Arc::new(security_group::SecurityGroup::new(ec2)));
 }

@@ -6,6 +6,10 @@ mod common;
 mod eip;
 mod internet_gateway;
 mod nat_gateway;
+mod route;
+mod route_table;
+mod route_table_association;
+mod routes;
 mod security_group;
 mod subnet;
 mod vpc;
@@ -27,5 +31,10 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
     )));
     registry.add_resource(Arc::new(eip::Eip::new(ec2.clone())));
     registry.add_resource(Arc::new(nat_gateway::NatGateway::new(ec2.clone())));
+    registry.add_resource(Arc::new(route::Route::new(ec2.clone())));
+    registry.add_resource(Arc::new(route_table::RouteTable::new(ec2.clone())));
+    registry.add_resource(Arc::new(
+        route_table_association::RouteTableAssociation::new(ec2.clone()),
+    ));
     registry.add_resource(Arc::new(security_group::SecurityGroup::new(ec2)));
 }

@@ -54,7 +54,10 @@ async fn eip_allocate_tag_and_release() {
 
     r.delete(&ctx, &id, &updated).await.unwrap();
     let left = h.ec2.describe_addresses().send().await.unwrap();
-    assert!(left.addresses().iter().all(|a| a.allocation_id() != Some(id.as_str())));
+    assert!(left
+        .addresses()
+        .iter()
+        .all(|a| a.allocation_id() != Some(id.as_str())));
     r.delete(&ctx, &id, &updated)
         .await
         .expect("releasing what is gone succeeds");

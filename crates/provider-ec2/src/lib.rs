@@ -11,6 +11,7 @@ mod route_table;
 mod route_table_association;
 mod routes;
 mod security_group;
+mod security_group_rule;
 mod subnet;
 mod vpc;
 
@@ -36,5 +37,11 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
     registry.add_resource(Arc::new(
         route_table_association::RouteTableAssociation::new(ec2.clone()),
     ));
+    registry.add_resource(Arc::new(security_group_rule::SecurityGroupRule::ingress(
+        ec2.clone(),
+    )));
+    registry.add_resource(Arc::new(security_group_rule::SecurityGroupRule::egress(
+        ec2.clone(),
+    )));
     registry.add_resource(Arc::new(security_group::SecurityGroup::new(ec2)));
 }

@@ -113,7 +113,7 @@ struct Atom {
     description: String,
 }
 
-fn normalize_ports(protocol: &str, from: i64, to: i64) -> (i64, i64) {
+pub(crate) fn normalize_ports(protocol: &str, from: i64, to: i64) -> (i64, i64) {
     // AWS ignores ports for "all protocols" and reports -1; configurations
     // say 0.
     if protocol == "-1" {
@@ -294,9 +294,11 @@ fn keep_config_only(obj: &mut Object, from: &Object) {
 /// Descriptions of group-referencing rules by (group, egress, protocol,
 /// ports, referenced group), from DescribeSecurityGroups: some endpoints
 /// (moto) leave them out of DescribeSecurityGroupRules.
-type PairKey = (String, bool, String, i64, i64, String);
+pub(crate) type PairKey = (String, bool, String, i64, i64, String);
 
-fn pair_descriptions(groups: &[aws_sdk_ec2::types::SecurityGroup]) -> HashMap<PairKey, String> {
+pub(crate) fn pair_descriptions(
+    groups: &[aws_sdk_ec2::types::SecurityGroup],
+) -> HashMap<PairKey, String> {
     let mut out = HashMap::new();
     for g in groups {
         let Some(id) = g.group_id() else { continue };

@@ -256,12 +256,16 @@ async fn separate_routes_and_associations() {
     )
     .await
     .unwrap();
-    assert!(live_routes(&h, &private)
-        .await
-        .contains(&("0.0.0.0/0".into(), net.igw.clone(), String::new())));
+    assert!(live_routes(&h, &private).await.contains(&(
+        "0.0.0.0/0".into(),
+        net.igw.clone(),
+        String::new()
+    )));
     r.delete(&ctx, &id, &want).await.unwrap();
     assert_eq!(live_routes(&h, &private).await.len(), 1);
-    r.delete(&ctx, &id, &want).await.expect("already gone is done");
+    r.delete(&ctx, &id, &want)
+        .await
+        .expect("already gone is done");
 
     // The subnet uses the private table, then moves to the other one.
     let a = h.resource("aws_route_table_association");

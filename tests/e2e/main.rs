@@ -6,6 +6,7 @@ mod bad_stacks;
 mod ci_flow;
 mod interrupt;
 mod locking;
+mod network;
 mod quickstart;
 mod s3_state;
 mod support;

@@ -59,7 +59,9 @@ async fn rules_reference_groups_change_in_place_and_adopt_duplicates() {
     assert_eq!(rule.is_egress(), Some(false));
     assert_eq!(rule.from_port(), Some(8080));
     assert_eq!(
-        tag_map(rule.tags()).get("cairn:address").map(String::as_str),
+        tag_map(rule.tags())
+            .get("cairn:address")
+            .map(String::as_str),
         Some("aws_vpc_security_group_ingress_rule.app_from_alb")
     );
 
@@ -113,7 +115,11 @@ async fn rules_reference_groups_change_in_place_and_adopt_duplicates() {
     let empty = object(&[]);
     let found = read(
         ingress.as_ref(),
-        &[(&id, &updated), ("sgr-00000000000000000", &empty), (&out_id, &out_rule)],
+        &[
+            (&id, &updated),
+            ("sgr-00000000000000000", &empty),
+            (&out_id, &out_rule),
+        ],
     )
     .await;
     assert!(found[0].is_some() && found[1].is_none() && found[2].is_none());

@@ -6,6 +6,7 @@ mod common;
 mod eip;
 mod internet_gateway;
 mod nat_gateway;
+mod peering;
 mod route;
 mod route_table;
 mod route_table_association;
@@ -32,6 +33,8 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
     )));
     registry.add_resource(Arc::new(eip::Eip::new(ec2.clone())));
     registry.add_resource(Arc::new(nat_gateway::NatGateway::new(ec2.clone())));
+    registry.add_resource(Arc::new(peering::Peering::requester(ec2.clone())));
+    registry.add_resource(Arc::new(peering::Peering::accepter(ec2.clone())));
     registry.add_resource(Arc::new(route::Route::new(ec2.clone())));
     registry.add_resource(Arc::new(route_table::RouteTable::new(ec2.clone())));
     registry.add_resource(Arc::new(

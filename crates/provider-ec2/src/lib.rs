@@ -15,6 +15,7 @@ mod security_group;
 mod security_group_rule;
 mod subnet;
 mod vpc;
+mod vpc_endpoint;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
         ec2.clone(),
     )));
     registry.add_resource(Arc::new(eip::Eip::new(ec2.clone())));
+    registry.add_resource(Arc::new(vpc_endpoint::VpcEndpoint::new(ec2.clone())));
     registry.add_resource(Arc::new(nat_gateway::NatGateway::new(ec2.clone())));
     registry.add_resource(Arc::new(peering::Peering::requester(ec2.clone())));
     registry.add_resource(Arc::new(peering::Peering::accepter(ec2.clone())));

@@ -41,7 +41,10 @@ async fn requested_here_accepted_there_deleted_by_the_requester() {
         .await
         .unwrap();
     let id = created["id"].as_str().unwrap().to_string();
-    assert_eq!(created["accept_status"].as_str(), Some("pending-acceptance"));
+    assert_eq!(
+        created["accept_status"].as_str(),
+        Some("pending-acceptance")
+    );
     assert_eq!(created["peer_vpc_id"].as_str(), Some(production.as_str()));
     assert_eq!(status(&h, &id).await, "pending-acceptance");
 

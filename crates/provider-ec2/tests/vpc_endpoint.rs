@@ -51,7 +51,7 @@ async fn gateway_endpoint_route_tables_change_in_place() {
     assert_eq!(created["state"].as_str(), Some("available"));
     assert_eq!(created["vpc_endpoint_type"].as_str(), Some("Gateway"));
     let live = endpoint(&h, &id).await;
-    assert_eq!(live.route_table_ids(), [rt_a.clone()]);
+    assert_eq!(live.route_table_ids(), std::slice::from_ref(&rt_a));
     assert_eq!(
         tag_map(live.tags())
             .get("cairn:address")
@@ -65,7 +65,7 @@ async fn gateway_endpoint_route_tables_change_in_place() {
         .update(&ctx, &id, &created, &want, &["route_table_ids".into()])
         .await
         .unwrap();
-    assert_eq!(endpoint(&h, &id).await.route_table_ids(), [rt_b.clone()]);
+    assert_eq!(endpoint(&h, &id).await.route_table_ids(), std::slice::from_ref(&rt_b));
     assert_eq!(r.find_owned(&ctx).await.unwrap().len(), 1);
 
     // moto adds no prefix-list route for a table added by ModifyVpcEndpoint,
@@ -75,7 +75,7 @@ async fn gateway_endpoint_route_tables_change_in_place() {
         .update(&ctx, &id, &updated, &created, &["route_table_ids".into()])
         .await
         .unwrap();
-    assert_eq!(endpoint(&h, &id).await.route_table_ids(), [rt_a.clone()]);
+    assert_eq!(endpoint(&h, &id).await.route_table_ids(), std::slice::from_ref(&rt_a));
     r.delete(&ctx, &id, &back).await.unwrap();
     assert!(read(r.as_ref(), &[(&id, &back)]).await[0].is_none());
     assert!(r.find_owned(&ctx).await.unwrap().is_empty());
@@ -123,7 +123,7 @@ async fn interface_endpoint_in_subnets_with_groups() {
     let created = r.create(&ctx, &planned).await.unwrap();
     let id = created["id"].as_str().unwrap().to_string();
     let live = endpoint(&h, &id).await;
-    assert_eq!(live.subnet_ids(), [subnet.clone()]);
+    assert_eq!(live.subnet_ids(), std::slice::from_ref(&subnet));
     assert_eq!(live.groups()[0].group_id(), Some(sg.as_str()));
     assert_eq!(created["private_dns_enabled"].as_bool(), Some(true));
     r.delete(&ctx, &id, &created).await.unwrap();

@@ -89,6 +89,7 @@ fn noun(op: OpKind) -> &'static str {
         OpKind::Create => "Creation",
         OpKind::Update => "Modifications",
         OpKind::Delete => "Destruction",
+        OpKind::Read => "Read",
     }
 }
 

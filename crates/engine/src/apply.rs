@@ -30,6 +30,8 @@ pub enum OpKind {
     Create,
     Update,
     Delete,
+    /// A data source read once its arguments are known.
+    Read,
 }
 
 impl OpKind {
@@ -38,6 +40,7 @@ impl OpKind {
             OpKind::Create => "create",
             OpKind::Update => "update",
             OpKind::Delete => "delete",
+            OpKind::Read => "read",
         }
     }
     /// "Creating", "Modifying", "Destroying", as Terraform users read them.
@@ -46,6 +49,7 @@ impl OpKind {
             OpKind::Create => "Creating",
             OpKind::Update => "Modifying",
             OpKind::Delete => "Destroying",
+            OpKind::Read => "Reading",
         }
     }
 }
@@ -189,6 +193,32 @@ pub async fn apply(
                 break;
             }
             let change = &plan.changes[ops[i].change];
+            if ops[i].kind == OpKind::Read {
+                let source = registry.data_source(&change.type_name).cloned();
+                let block = stack.resource(&change.address);
+                let (Some(source), Some(block)) = (source, block) else {
+                    halted = true;
+                    break;
+                };
+                match evaluate(block, source.schema(), &objects) {
+                    Err(mut d) => {
+                        diagnostics.append(&mut d);
+                        halted = true;
+                        break;
+                    }
+                    Ok(desired) => {
+                        emit(ApplyEvent::Started {
+                            address: change.address.clone(),
+                            op: OpKind::Read,
+                        });
+                        started.insert(i, Instant::now());
+                        running.spawn(async move {
+                            (i, source.read(&desired.attrs).await.map(Done::Created))
+                        });
+                        continue;
+                    }
+                }
+            }
             let Some(resource) = registry.resource(&change.type_name).cloned() else {
                 errors.push(OperationError {
                     address: change.address.clone(),
@@ -221,6 +251,8 @@ pub async fn apply(
                     // Already gone from state (deleted outside cairn): nothing to do.
                     None => Task::Skip,
                 },
+                // Handled above, before the resource lookup.
+                OpKind::Read => Task::Skip,
                 OpKind::Create | OpKind::Update => {
                     let Some(block) = stack.resource(&change.address) else {
                         halted = true;
@@ -318,7 +350,11 @@ pub async fn apply(
         let elapsed = started.remove(&i).map(|t| t.elapsed()).unwrap_or_default();
         let change = &plan.changes[ops[i].change];
         let key = change.address.to_string();
-        let schema = registry.resource(&change.type_name).map(|r| r.schema());
+        let schema = if change.address.is_data() {
+            registry.data_source(&change.type_name).map(|d| d.schema())
+        } else {
+            registry.resource(&change.type_name).map(|r| r.schema())
+        };
         let deps: Vec<String> = change.dependencies.iter().map(|d| d.to_string()).collect();
         match result {
             Ok(Done::Created(mut obj)) | Ok(Done::Updated(mut obj)) => {
@@ -600,6 +636,9 @@ fn build_ops(plan: &Plan) -> Vec<Op> {
             }
             Action::Delete => {
                 delete.insert(&c.address, push(OpKind::Delete));
+            }
+            Action::Read => {
+                create_or_update.insert(&c.address, push(OpKind::Read));
             }
             Action::Replace => {
                 delete.insert(&c.address, push(OpKind::Delete));

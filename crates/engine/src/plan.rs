@@ -15,7 +15,7 @@ use crate::diff::{diff, same};
 use crate::error::EngineError;
 use crate::graph::ConfigGraph;
 use crate::refresh::{refresh, Refreshed};
-use crate::scope::{evaluate, planned_new, Objects};
+use crate::scope::{evaluate, mark_sensitive, planned_new, Objects};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +26,8 @@ pub enum Action {
     /// Destroy, then create (the default for force-new changes).
     Replace,
     Delete,
+    /// A data source whose arguments are known only during apply.
+    Read,
 }
 
 impl Action {
@@ -36,6 +38,7 @@ impl Action {
             Action::Update => "update",
             Action::Replace => "replace",
             Action::Delete => "delete",
+            Action::Read => "read",
         }
     }
 }
@@ -146,7 +149,7 @@ impl Plan {
                     c.destroy += 1
                 }
                 Action::Delete => c.destroy += 1,
-                Action::NoOp => {}
+                Action::NoOp | Action::Read => {}
             }
         }
         c
@@ -218,6 +221,11 @@ pub async fn plan(
     let mut current: BTreeMap<String, Option<Object>> = BTreeMap::new();
     for (addr, rs) in &state.resources {
         let recorded = rs.attributes();
+        // Data sources are read again below, not refreshed.
+        if is_data(addr) {
+            current.insert(addr.clone(), Some(recorded));
+            continue;
+        }
         let Some(r) = &refreshed else {
             // Not refreshed: live is what was recorded, and there is no drift.
             current.insert(addr.clone(), Some(recorded));
@@ -270,7 +278,7 @@ pub async fn plan(
     // Apply starts from the refreshed state: live values recorded, resources
     // gone outside cairn forgotten.
     if refreshed.is_some() {
-        for (addr, live) in &current {
+        for (addr, live) in current.iter().filter(|(a, _)| !is_data(a)) {
             match live {
                 Some(obj) => {
                     if let Some(rs) = state.resources.get_mut(addr) {
@@ -294,6 +302,7 @@ pub async fn plan(
 
     let mut changes = Vec::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut read_errors = Vec::new();
     let mut objects = Objects::default();
 
     let blocks = stack.resource_index();
@@ -315,6 +324,76 @@ pub async fn plan(
             let Some(block) = blocks.get(address).copied() else {
                 continue;
             };
+            if address.is_data() {
+                let Some(source) = registry.data_source(&address.type_name) else {
+                    continue;
+                };
+                let desired = match evaluate(block, source.schema(), &objects) {
+                    Ok(d) => d,
+                    Err(mut e) => {
+                        diagnostics.append(&mut e);
+                        continue;
+                    }
+                };
+                let key = address.to_string();
+                let known = desired.attrs.values().all(Value::is_wholly_known);
+                let recorded = state.resources.get(&key).map(|r| r.attributes());
+                let deps: Vec<Address> =
+                    graph.dependencies(address).into_iter().cloned().collect();
+                let read = if known && opts.refresh {
+                    match source.read(&desired.attrs).await {
+                        Ok(obj) => Some(obj),
+                        Err(error) => {
+                            read_errors.push(crate::error::OperationError {
+                                address: address.clone(),
+                                action: "read",
+                                error,
+                            });
+                            continue;
+                        }
+                    }
+                } else if !opts.refresh {
+                    // No network: what the last apply read, if anything.
+                    recorded
+                } else {
+                    None
+                };
+                match read {
+                    Some(mut obj) => {
+                        mark_sensitive(source.schema(), &mut obj);
+                        let id = obj.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                        state.resources.insert(
+                            key,
+                            cairn_state::ResourceState::new(
+                                &address.type_name,
+                                &block.provider,
+                                &id,
+                                &obj,
+                                deps.iter().map(|d| d.to_string()).collect(),
+                            ),
+                        );
+                        objects.set(address.clone(), &obj);
+                    }
+                    None => {
+                        // Read during apply, once its arguments are known.
+                        let after = planned_new(source.schema(), &desired);
+                        objects.set(address.clone(), &after);
+                        changes.push(ResourceChange {
+                            address: address.clone(),
+                            type_name: address.type_name.clone(),
+                            provider: block.provider.clone(),
+                            action: Action::Read,
+                            reasons: Vec::new(),
+                            id: None,
+                            before: None,
+                            after: Some(after),
+                            changed: Vec::new(),
+                            dependencies: deps,
+                        });
+                    }
+                }
+                continue;
+            }
             let Some(resource) = registry.resource(&address.type_name) else {
                 continue;
             };
@@ -406,6 +485,25 @@ pub async fn plan(
     if !diagnostics.is_empty() {
         return Err(EngineError::Config(diagnostics));
     }
+    if !read_errors.is_empty() {
+        return Err(EngineError::Operations(read_errors));
+    }
+    // Data sources no longer configured (or all, for destroy) are simply
+    // forgotten: there is nothing to delete.
+    let stale: Vec<String> = state
+        .resources
+        .keys()
+        .filter(|k| is_data(k))
+        .filter(|k| {
+            opts.destroy
+                || k.parse::<Address>()
+                    .map_or(true, |a| !blocks.contains_key(&a))
+        })
+        .cloned()
+        .collect();
+    for k in stale {
+        state.resources.remove(&k);
+    }
 
     // Everything in state that the configuration no longer has (or all of
     // it, for destroy) is deleted.
@@ -455,6 +553,10 @@ pub async fn plan(
         state,
         state_existed,
     })
+}
+
+fn is_data(address: &str) -> bool {
+    address.starts_with("data.") || address.contains(".data.")
 }
 
 fn plan_outputs(

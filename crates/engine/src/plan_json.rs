@@ -54,6 +54,7 @@ pub fn actions(a: Action) -> &'static [&'static str] {
         Action::Update => &["update"],
         Action::Replace => &["delete", "create"],
         Action::Delete => &["delete"],
+        Action::Read => &["read"],
     }
 }
 

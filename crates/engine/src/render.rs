@@ -90,6 +90,7 @@ fn header(c: &ResourceChange) -> (&'static str, String) {
         Action::Replace => ("-/+", format!("{a} must be replaced")),
         Action::Delete => ("  -", format!("{a} will be destroyed")),
         Action::NoOp => ("   ", format!("{a} is unchanged")),
+        Action::Read => (" <=", format!("{a} will be read during apply")),
     }
 }
 
@@ -109,9 +110,10 @@ pub fn change_text(out: &mut String, c: &ResourceChange) {
         };
         let _ = writeln!(out, "  # {why}");
     }
+    let kind = if c.address.is_data() { "data" } else { "resource" };
     let _ = writeln!(
         out,
-        "{sym} resource \"{}\" \"{}\" {{",
+        "{sym} {kind} \"{}\" \"{}\" {{",
         c.type_name, c.address.name
     );
     let empty = Object::new();
@@ -127,7 +129,7 @@ pub fn change_text(out: &mut String, c: &ResourceChange) {
         .collect();
     let mut lines: Vec<Line> = Vec::new();
     match c.action {
-        Action::Create => {
+        Action::Create | Action::Read => {
             for (k, v) in after.iter().filter(|(_, v)| shown(v)) {
                 lines.push(Line::new('+', k, v, None));
             }

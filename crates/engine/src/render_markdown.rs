@@ -62,6 +62,7 @@ pub fn plan_markdown(plan: &Plan) -> String {
                 Action::Update => ("🔧", "update in place"),
                 Action::Replace => ("♻️", "**replace**"),
                 Action::Delete => ("🗑️", "**destroy**"),
+                Action::Read => ("📖", "read during apply"),
                 Action::NoOp => ("", "no-op"),
             };
             let why = reason_text(c).unwrap_or_default().replace('|', "\\|");

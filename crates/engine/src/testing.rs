@@ -4,7 +4,8 @@
 //!
 //! Types: `test_network` (cidr_block force-new, name in place), `test_node`
 //! (network_id force-new, size in place, password sensitive) and
-//! `test_slow` (like test_node, each operation takes `delay_ms`).
+//! `test_slow` (like test_node, each operation takes `delay_ms`). Data
+//! source: `test_network` (finds a network by `name` or `id`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,6 +55,13 @@ impl Cloud {
             cloud: self.clone(),
             delay: false,
         }));
+        r.add_data_source(Arc::new(NetworkLookup {
+            cloud: self.clone(),
+            schema: Schema::new()
+                .attr("name", Attribute::string())
+                .attr("id", Attribute::string().optional_computed())
+                .attr("cidr_block", Attribute::string().computed()),
+        }));
         r.add_resource(Arc::new(TestType {
             name: "test_slow",
             schema: slow_schema(),
@@ -74,6 +82,63 @@ impl Cloud {
     fn record(&self, s: String) {
         if let Ok(mut c) = self.calls.lock() {
             c.push(s);
+        }
+    }
+}
+
+/// `data.test_network`: the one network whose name or id matches.
+struct NetworkLookup {
+    cloud: Arc<Cloud>,
+    schema: Schema,
+}
+
+#[async_trait]
+impl cairn_core::DataSource for NetworkLookup {
+    fn type_name(&self) -> &'static str {
+        "test_network"
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read(&self, config: &Object) -> Result<Object, ProviderError> {
+        let want = |k: &str| config.get(k).and_then(Value::as_str).map(str::to_string);
+        self.cloud.record(format!(
+            "read data test_network ({})",
+            want("name").or(want("id")).unwrap_or_default()
+        ));
+        let objects = self
+            .cloud
+            .objects
+            .lock()
+            .map_err(|_| ProviderError::new("test:read", "Poisoned", "lock poisoned"))?;
+        let found: Vec<&Object> = objects
+            .values()
+            .filter(|o| o.contains_key("cidr_block"))
+            .filter(|o| {
+                ["name", "id"].iter().all(|k| {
+                    want(k).is_none_or(|w| o.get(*k).and_then(Value::as_str) == Some(w.as_str()))
+                })
+            })
+            .collect();
+        match found.as_slice() {
+            [one] => Ok([
+                ("id".to_string(), one["id"].clone()),
+                ("name".to_string(), one.get("name").cloned().unwrap_or_default()),
+                ("cidr_block".to_string(), one["cidr_block"].clone()),
+            ]
+            .into()),
+            [] => Err(ProviderError::new(
+                "test:DescribeNetworks",
+                "NoMatch",
+                "no network matches",
+            )),
+            _ => Err(ProviderError::new(
+                "test:DescribeNetworks",
+                "TooManyMatches",
+                format!("{} networks match", found.len()),
+            )),
         }
     }
 }

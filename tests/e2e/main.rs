@@ -4,6 +4,7 @@
 
 mod bad_stacks;
 mod ci_flow;
+mod data_sources;
 mod interrupt;
 mod locking;
 mod network;

@@ -338,8 +338,7 @@ pub async fn plan(
                 let key = address.to_string();
                 let known = desired.attrs.values().all(Value::is_wholly_known);
                 let recorded = state.resources.get(&key).map(|r| r.attributes());
-                let deps: Vec<Address> =
-                    graph.dependencies(address).into_iter().cloned().collect();
+                let deps: Vec<Address> = graph.dependencies(address).into_iter().cloned().collect();
                 let read = if known && opts.refresh {
                     match source.read(&desired.attrs).await {
                         Ok(obj) => Some(obj),
@@ -349,6 +348,9 @@ pub async fn plan(
                                 action: "read",
                                 error,
                             });
+                            // Its dependents see unknowns, not a cascade of
+                            // "no value" errors hiding the cause.
+                            objects.set(address.clone(), &planned_new(source.schema(), &desired));
                             continue;
                         }
                     }
@@ -361,7 +363,11 @@ pub async fn plan(
                 match read {
                     Some(mut obj) => {
                         mark_sensitive(source.schema(), &mut obj);
-                        let id = obj.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                        let id = obj
+                            .get("id")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string();
                         state.resources.insert(
                             key,
                             cairn_state::ResourceState::new(
@@ -482,11 +488,12 @@ pub async fn plan(
             changes.push(change);
         }
     }
-    if !diagnostics.is_empty() {
-        return Err(EngineError::Config(diagnostics));
-    }
+    // A failed read is the cause of anything that went wrong after it.
     if !read_errors.is_empty() {
         return Err(EngineError::Operations(read_errors));
+    }
+    if !diagnostics.is_empty() {
+        return Err(EngineError::Config(diagnostics));
     }
     // Data sources no longer configured (or all, for destroy) are simply
     // forgotten: there is nothing to delete.

@@ -24,7 +24,11 @@ pub async fn refresh(
     type Batch<'a> = Vec<(&'a String, Object, Vec<Path>)>;
     let mut by_type: HashMap<&str, Batch> = HashMap::new();
     // Data sources are read by the plan itself, never refreshed.
-    for (addr, rs) in state.resources.iter().filter(|(a, _)| !a.starts_with("data.") && !a.contains(".data.")) {
+    for (addr, rs) in state
+        .resources
+        .iter()
+        .filter(|(a, _)| !a.starts_with("data.") && !a.contains(".data."))
+    {
         if registry.resource(&rs.type_name).is_none() {
             return Err(EngineError::UnknownType {
                 address: addr.clone(),

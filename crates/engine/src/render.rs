@@ -110,7 +110,11 @@ pub fn change_text(out: &mut String, c: &ResourceChange) {
         };
         let _ = writeln!(out, "  # {why}");
     }
-    let kind = if c.address.is_data() { "data" } else { "resource" };
+    let kind = if c.address.is_data() {
+        "data"
+    } else {
+        "resource"
+    };
     let _ = writeln!(
         out,
         "{sym} {kind} \"{}\" \"{}\" {{",

@@ -125,7 +125,10 @@ impl cairn_core::DataSource for NetworkLookup {
         match found.as_slice() {
             [one] => Ok([
                 ("id".to_string(), one["id"].clone()),
-                ("name".to_string(), one.get("name").cloned().unwrap_or_default()),
+                (
+                    "name".to_string(),
+                    one.get("name").cloned().unwrap_or_default(),
+                ),
                 ("cidr_block".to_string(), one["cidr_block"].clone()),
             ]
             .into()),

@@ -16,7 +16,11 @@ fn existing(env: &Env, id: &str, name: &str) {
         ("cidr_block".to_string(), Value::from("10.200.0.0/16")),
     ]
     .into();
-    env.cloud.objects.lock().unwrap().insert(id.to_string(), obj);
+    env.cloud
+        .objects
+        .lock()
+        .unwrap()
+        .insert(id.to_string(), obj);
 }
 
 const READS_EXISTING: &str = r#"
@@ -72,14 +76,21 @@ async fn known_arguments_are_read_during_plan() {
         )
         .await;
     assert!(!offline.has_changes());
-    assert_eq!(env.cloud.calls().len(), before, "no call with --refresh=false");
+    assert_eq!(
+        env.cloud.calls().len(),
+        before,
+        "no call with --refresh=false"
+    );
 
     // Dropped from the configuration, it is forgotten, never deleted.
     let (_, dropped) = env
         .plan("[resource.test_node.a]\nnetwork_id = \"network-99\"\nsize = 1\n")
         .await;
     assert!(dropped.changes.iter().all(|c| c.action == Action::NoOp));
-    assert!(!dropped.state.resources.contains_key("data.test_network.shared"));
+    assert!(!dropped
+        .state
+        .resources
+        .contains_key("data.test_network.shared"));
     assert_eq!(env.cloud.count(), 2, "the existing network is untouched");
 }
 
@@ -107,8 +118,14 @@ network_id = "${data.test_network.by_id.id}"
         ]
     );
     let text = cairn_engine::render::plan_text(&plan);
-    assert!(text.contains("data.test_network.by_id will be read during apply"), "{text}");
-    assert!(text.contains("<= data \"test_network\" \"by_id\""), "{text}");
+    assert!(
+        text.contains("data.test_network.by_id will be read during apply"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<= data \"test_network\" \"by_id\""),
+        "{text}"
+    );
     assert_eq!(plan.counts().add, 2);
 
     let out = env.apply(config).await;
@@ -116,7 +133,10 @@ network_id = "${data.test_network.by_id.id}"
     let node = out.state.resources["test_node.a"].attributes();
     assert_eq!(node["network_id"].as_str(), Some(net.as_str()));
     let calls = env.cloud.calls();
-    let created = calls.iter().position(|c| c == "create test_network.main").unwrap();
+    let created = calls
+        .iter()
+        .position(|c| c == "create test_network.main")
+        .unwrap();
     let read = calls
         .iter()
         .position(|c| c.starts_with("read data test_network"))

@@ -3,6 +3,7 @@
 //! the tag and filter helpers they share.
 
 mod common;
+mod data;
 mod eip;
 mod internet_gateway;
 mod nat_gateway;
@@ -48,5 +49,14 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
     registry.add_resource(Arc::new(security_group_rule::SecurityGroupRule::egress(
         ec2.clone(),
     )));
-    registry.add_resource(Arc::new(security_group::SecurityGroup::new(ec2)));
+    registry.add_resource(Arc::new(security_group::SecurityGroup::new(ec2.clone())));
+    registry.add_data_source(Arc::new(data::vpc::VpcData::new(ec2.clone())));
+    registry.add_data_source(Arc::new(data::subnets::SubnetsData::new(ec2.clone())));
+    registry.add_data_source(Arc::new(data::security_group::SecurityGroupData::new(
+        ec2.clone(),
+    )));
+    registry.add_data_source(Arc::new(
+        data::availability_zones::AvailabilityZonesData::new(ec2.clone()),
+    ));
+    registry.add_data_source(Arc::new(data::ami::AmiData::new(ec2)));
 }

@@ -65,7 +65,10 @@ async fn gateway_endpoint_route_tables_change_in_place() {
         .update(&ctx, &id, &created, &want, &["route_table_ids".into()])
         .await
         .unwrap();
-    assert_eq!(endpoint(&h, &id).await.route_table_ids(), std::slice::from_ref(&rt_b));
+    assert_eq!(
+        endpoint(&h, &id).await.route_table_ids(),
+        std::slice::from_ref(&rt_b)
+    );
     assert_eq!(r.find_owned(&ctx).await.unwrap().len(), 1);
 
     // moto adds no prefix-list route for a table added by ModifyVpcEndpoint,
@@ -75,7 +78,10 @@ async fn gateway_endpoint_route_tables_change_in_place() {
         .update(&ctx, &id, &updated, &created, &["route_table_ids".into()])
         .await
         .unwrap();
-    assert_eq!(endpoint(&h, &id).await.route_table_ids(), std::slice::from_ref(&rt_a));
+    assert_eq!(
+        endpoint(&h, &id).await.route_table_ids(),
+        std::slice::from_ref(&rt_a)
+    );
     r.delete(&ctx, &id, &back).await.unwrap();
     assert!(read(r.as_ref(), &[(&id, &back)]).await[0].is_none());
     assert!(r.find_owned(&ctx).await.unwrap().is_empty());

@@ -36,20 +36,31 @@ pub fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Op
     None
 }
 
+/// Edit distance counting a swap of two neighbours as one edit (the most
+/// common typo: `aws_vcp` for `aws_vpc`).
 fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
     for i in 1..=a.len() {
-        cur[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
-        std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -63,8 +74,9 @@ mod tests {
             Some("cidr_block")
         );
         assert_eq!(
-            suggest("aws_vcp", ["aws_vpc", "aws_subnet"]),
-            Some("aws_vpc")
+            suggest("aws_vcp", ["aws_eip", "aws_vpc", "aws_subnet"]),
+            Some("aws_vpc"),
+            "a swap is one edit"
         );
         assert_eq!(suggest("zzzzzz", ["cidr_block"]), None);
     }

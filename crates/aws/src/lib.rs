@@ -5,11 +5,13 @@
 mod config;
 mod errors;
 mod logging;
+mod reads;
 mod wait;
 
 pub use config::{AwsContext, AwsSettings};
 pub use errors::{error, is_not_found};
 pub use logging::CallLogger;
+pub use reads::{read_concurrently, ReadFuture};
 pub use wait::wait_until;
 
 /// The SDK's shared configuration, re-exported so provider crates need no

@@ -27,6 +27,7 @@ pub fn registry(settings: AwsSettings) -> Registry {
     let mut registry = Registry::default();
     cairn_provider_ec2::register(&mut registry, &aws);
     cairn_provider_kms::register(&mut registry, &aws);
+    cairn_provider_iam::register(&mut registry, &aws);
     registry
 }
 

@@ -5,19 +5,14 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
-use cairn_aws::{error, is_not_found};
+use cairn_aws::{error, is_not_found, read_concurrently, ReadFuture};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
     Schema, Type, Value,
 };
-use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::Kms;
-
-type ReadFuture<'a> = std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<Option<Object>, ProviderError>> + Send + 'a>,
->;
 
 /// Keys read at once during a refresh.
 const READ_CONCURRENCY: usize = 8;
@@ -238,14 +233,7 @@ impl Resource for Key {
             .iter()
             .map(|r| Box::pin(self.read_one(r.id, r.prior, &ctx.default_tags)) as ReadFuture<'_>)
             .collect();
-        let outcomes: Vec<Option<Object>> = stream::iter(reads)
-            .buffered(READ_CONCURRENCY)
-            .try_collect()
-            .await?;
-        Ok(outcomes
-            .into_iter()
-            .map(|o| o.map(ReadOutcome::Live).unwrap_or(ReadOutcome::Gone))
-            .collect())
+        read_concurrently(reads, READ_CONCURRENCY).await
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

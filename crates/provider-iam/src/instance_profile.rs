@@ -1,0 +1,219 @@
+//! `aws_iam_instance_profile`: how an EC2 instance gets a role. The role
+//! changes in place (removed, then the new one added).
+
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use aws_sdk_iam::types::Tag;
+use cairn_aws::{error, read_concurrently, ReadFuture};
+use cairn_core::provider::ReadContext;
+use cairn_core::{
+    tags, Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
+    Value,
+};
+
+use crate::{delete_with_retry, is_gone, Iam, READ_CONCURRENCY};
+
+pub struct InstanceProfile {
+    iam: Arc<Iam>,
+}
+
+impl InstanceProfile {
+    pub fn new(iam: Arc<Iam>) -> Self {
+        InstanceProfile { iam }
+    }
+}
+
+fn schema() -> &'static Schema {
+    static S: OnceLock<Schema> = OnceLock::new();
+    S.get_or_init(|| {
+        Schema::new()
+            .describe("An IAM instance profile carrying one role.")
+            .attr("name", Attribute::string().required().force_new())
+            .attr("path", Attribute::string().default("/").force_new())
+            .attr("role", Attribute::string())
+            .attr("id", Attribute::string().computed())
+            .attr("arn", Attribute::string().computed())
+            .attr("unique_id", Attribute::string().computed())
+            .with_tags()
+    })
+}
+
+impl InstanceProfile {
+    async fn get(
+        &self,
+        name: &str,
+        default_tags: &tags::Tags,
+    ) -> Result<Option<Object>, ProviderError> {
+        let client = self.iam.client().await?;
+        let p = match client
+            .get_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+        {
+            Ok(out) => match out.instance_profile {
+                Some(p) => p,
+                None => return Ok(None),
+            },
+            Err(e) => {
+                let e = error("iam:GetInstanceProfile", e);
+                return if is_gone(&e) { Ok(None) } else { Err(e) };
+            }
+        };
+        let mut obj = Object::new();
+        obj.insert("id".into(), p.instance_profile_name().into());
+        obj.insert("name".into(), p.instance_profile_name().into());
+        obj.insert("path".into(), p.path().into());
+        obj.insert("arn".into(), p.arn().into());
+        obj.insert("unique_id".into(), p.instance_profile_id().into());
+        obj.insert(
+            "role".into(),
+            Value::from(p.roles().first().map(|r| r.role_name())),
+        );
+        let live: tags::Tags = p
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        tags::set_live(&mut obj, &live, default_tags);
+        Ok(Some(obj))
+    }
+
+    async fn set_role(
+        &self,
+        name: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<(), ProviderError> {
+        let client = self.iam.client().await?;
+        if let Some(old) = old {
+            if let Err(e) = client
+                .remove_role_from_instance_profile()
+                .instance_profile_name(name)
+                .role_name(old)
+                .send()
+                .await
+            {
+                let e = error("iam:RemoveRoleFromInstanceProfile", e);
+                if !is_gone(&e) {
+                    return Err(e);
+                }
+            }
+        }
+        if let Some(new) = new {
+            client
+                .add_role_to_instance_profile()
+                .instance_profile_name(name)
+                .role_name(new)
+                .send()
+                .await
+                .map_err(|e| error("iam:AddRoleToInstanceProfile", e))?;
+        }
+        Ok(())
+    }
+
+    async fn get_written(
+        &self,
+        name: &str,
+        default_tags: &tags::Tags,
+    ) -> Result<Object, ProviderError> {
+        self.get(name, default_tags).await?.ok_or_else(|| {
+            ProviderError::new(
+                "iam:GetInstanceProfile",
+                "NoSuchEntity",
+                format!("instance profile {name} not found after writing it"),
+            )
+        })
+    }
+}
+
+#[async_trait]
+impl Resource for InstanceProfile {
+    fn type_name(&self) -> &'static str {
+        "aws_iam_instance_profile"
+    }
+
+    fn schema(&self) -> &Schema {
+        schema()
+    }
+
+    async fn read(
+        &self,
+        requests: &[ReadRequest<'_>],
+        ctx: &ReadContext,
+    ) -> Result<Vec<ReadOutcome>, ProviderError> {
+        let reads = requests
+            .iter()
+            .map(|r| Box::pin(self.get(r.id, &ctx.default_tags)) as ReadFuture<'_>)
+            .collect();
+        read_concurrently(reads, READ_CONCURRENCY).await
+    }
+
+    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
+        Ok(Vec::new())
+    }
+
+    async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
+        let client = self.iam.client().await?;
+        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let name = s("name").unwrap_or_default();
+        let tags: Vec<Tag> = ctx
+            .create_tags(planned)
+            .iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        client
+            .create_instance_profile()
+            .instance_profile_name(&name)
+            .set_path(s("path"))
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| error("iam:CreateInstanceProfile", e))?;
+        let partial = |e: ProviderError| {
+            e.with_partial([("id".to_string(), Value::from(name.as_str()))].into())
+        };
+        self.set_role(&name, None, s("role").as_deref())
+            .await
+            .map_err(partial)?;
+        self.get_written(&name, &ctx.default_tags)
+            .await
+            .map_err(partial)
+    }
+
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        id: &str,
+        prior: &Object,
+        planned: &Object,
+        changed: &[String],
+    ) -> Result<Object, ProviderError> {
+        if changed.iter().any(|c| c == "role") {
+            self.set_role(
+                id,
+                prior.get("role").and_then(Value::as_str),
+                planned.get("role").and_then(Value::as_str),
+            )
+            .await?;
+        }
+        self.get_written(id, &ctx.default_tags).await
+    }
+
+    async fn delete(&self, ctx: &OpContext, id: &str, prior: &Object) -> Result<(), ProviderError> {
+        self.set_role(id, prior.get("role").and_then(Value::as_str), None)
+            .await?;
+        let client = self.iam.client().await?;
+        delete_with_retry(ctx.timeout, || async {
+            client
+                .delete_instance_profile()
+                .instance_profile_name(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("iam:DeleteInstanceProfile", e))
+        })
+        .await
+    }
+}

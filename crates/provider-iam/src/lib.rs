@@ -1,0 +1,136 @@
+//! cairn resource types backed by AWS IAM, one file each: `aws_iam_role`,
+//! `aws_iam_role_policy`, `aws_iam_role_policy_attachment`,
+//! `aws_iam_instance_profile`; data sources `aws_iam_policy_document`
+//! (computed locally) and `aws_caller_identity` (STS). Policy documents are
+//! compared as JSON, not as strings.
+
+mod caller_identity;
+mod instance_profile;
+mod policy_document;
+mod role;
+mod role_policy;
+mod role_policy_attachment;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_iam::Client;
+use cairn_aws::{AwsContext, CallLogger};
+use cairn_core::{ProviderError, Registry};
+use tokio::sync::OnceCell;
+
+/// Adds the IAM types to `registry`. Makes no network call.
+pub fn register(registry: &mut Registry, aws: &AwsContext) {
+    let iam = Arc::new(Iam {
+        aws: aws.clone(),
+        client: OnceCell::new(),
+    });
+    registry.add_resource(Arc::new(role::Role::new(iam.clone())));
+    registry.add_resource(Arc::new(role_policy::RolePolicy::new(iam.clone())));
+    registry.add_resource(Arc::new(role_policy_attachment::Attachment::new(
+        iam.clone(),
+    )));
+    registry.add_resource(Arc::new(instance_profile::InstanceProfile::new(
+        iam.clone(),
+    )));
+    registry.add_data_source(Arc::new(policy_document::PolicyDocument));
+    registry.add_data_source(Arc::new(caller_identity::CallerIdentity::new(iam)));
+}
+
+pub struct Iam {
+    aws: AwsContext,
+    client: OnceCell<Client>,
+}
+
+impl Iam {
+    pub async fn client(&self) -> Result<&Client, ProviderError> {
+        self.client
+            .get_or_try_init(|| async {
+                let sdk = self.aws.sdk_config().await?;
+                Ok(Client::from_conf(
+                    aws_sdk_iam::config::Builder::from(sdk)
+                        .interceptor(CallLogger)
+                        .build(),
+                ))
+            })
+            .await
+    }
+}
+
+/// IAM has no batch read by name: this many reads run at once.
+const READ_CONCURRENCY: usize = 8;
+
+/// IAM returns policy documents URL-encoded; some endpoints send them plain.
+fn decode_policy(s: &str) -> String {
+    if s.trim_start().starts_with('{') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Deletes that IAM refuses while something still refers to the entity
+/// (a detach a moment earlier) are retried until `timeout`.
+async fn delete_with_retry<F, Fut>(timeout: Duration, mut f: F) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), ProviderError>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        match f().await {
+            Ok(()) => return Ok(()),
+            Err(e) if is_gone(&e) => return Ok(()),
+            Err(e) if e.code == "DeleteConflict" && start.elapsed() < timeout => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn is_gone(e: &ProviderError) -> bool {
+    e.code == "NoSuchEntity" || cairn_aws::is_not_found(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_are_decoded_once() {
+        let plain = r#"{"Version":"2012-10-17"}"#;
+        assert_eq!(decode_policy(plain), plain);
+        assert_eq!(
+            decode_policy("%7B%22Version%22%3A%222012-10-17%22%7D"),
+            plain
+        );
+    }
+}

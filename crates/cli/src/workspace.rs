@@ -28,6 +28,7 @@ pub fn registry(settings: AwsSettings) -> Registry {
     cairn_provider_ec2::register(&mut registry, &aws);
     cairn_provider_kms::register(&mut registry, &aws);
     cairn_provider_iam::register(&mut registry, &aws);
+    cairn_provider_logs::register(&mut registry, &aws);
     registry
 }
 

@@ -1,0 +1,313 @@
+//! `aws_cloudwatch_log_group`: retention and KMS key change in place.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use cairn_aws::{error, read_concurrently, ReadFuture};
+use cairn_core::provider::ReadContext;
+use cairn_core::{
+    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
+    Schema, Value,
+};
+
+use crate::Logs;
+
+/// The retentions CloudWatch Logs accepts, in days.
+const RETENTIONS: &[i64] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+const READ_CONCURRENCY: usize = 8;
+
+pub struct LogGroup {
+    logs: Arc<Logs>,
+}
+
+impl LogGroup {
+    pub fn new(logs: Arc<Logs>) -> Self {
+        LogGroup { logs }
+    }
+}
+
+fn retention(v: &Value) -> Result<(), String> {
+    match v.as_i64() {
+        Some(d) if !RETENTIONS.contains(&d) => Err(format!(
+            "{d} is not a retention CloudWatch Logs accepts (one of {})",
+            RETENTIONS
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn schema() -> &'static Schema {
+    static S: OnceLock<Schema> = OnceLock::new();
+    S.get_or_init(|| {
+        Schema::new()
+            .describe("A CloudWatch Logs log group.")
+            .attr("name", Attribute::string().required().force_new())
+            .attr(
+                "retention_in_days",
+                Attribute::number()
+                    .check(Check::Custom(retention))
+                    .describe("days to keep events; unset keeps them forever"),
+            )
+            .attr("kms_key_id", Attribute::string())
+            .attr("id", Attribute::string().computed())
+            .attr("arn", Attribute::string().computed())
+            .with_tags()
+    })
+}
+
+impl LogGroup {
+    async fn get(
+        &self,
+        name: &str,
+        default_tags: &tags::Tags,
+    ) -> Result<Option<Object>, ProviderError> {
+        let client = self.logs.client().await?;
+        let out = client
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .send()
+            .await
+            .map_err(|e| error("logs:DescribeLogGroups", e))?;
+        let Some(g) = out
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name))
+        else {
+            return Ok(None);
+        };
+        let arn = g
+            .arn()
+            .unwrap_or_default()
+            .trim_end_matches(":*")
+            .to_string();
+        let live: HashMap<String, String> = client
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| error("logs:ListTagsForResource", e))?
+            .tags()
+            .cloned()
+            .unwrap_or_default();
+        let mut obj = Object::new();
+        obj.insert("id".into(), name.into());
+        obj.insert("name".into(), name.into());
+        obj.insert("arn".into(), arn.into());
+        obj.insert(
+            "retention_in_days".into(),
+            Value::from(g.retention_in_days().map(|d| d as i64)),
+        );
+        obj.insert("kms_key_id".into(), Value::from(g.kms_key_id()));
+        tags::set_live(&mut obj, &live.into_iter().collect(), default_tags);
+        Ok(Some(obj))
+    }
+
+    async fn get_written(
+        &self,
+        name: &str,
+        default_tags: &tags::Tags,
+    ) -> Result<Object, ProviderError> {
+        self.get(name, default_tags).await?.ok_or_else(|| {
+            ProviderError::new(
+                "logs:DescribeLogGroups",
+                "ResourceNotFoundException",
+                format!("log group {name} not found after writing it"),
+            )
+        })
+    }
+
+    async fn set_retention(&self, name: &str, days: Option<i64>) -> Result<(), ProviderError> {
+        let client = self.logs.client().await?;
+        match days {
+            Some(d) => client
+                .put_retention_policy()
+                .log_group_name(name)
+                .retention_in_days(d as i32)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("logs:PutRetentionPolicy", e)),
+            None => client
+                .delete_retention_policy()
+                .log_group_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("logs:DeleteRetentionPolicy", e)),
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for LogGroup {
+    fn type_name(&self) -> &'static str {
+        "aws_cloudwatch_log_group"
+    }
+
+    fn schema(&self) -> &Schema {
+        schema()
+    }
+
+    async fn read(
+        &self,
+        requests: &[ReadRequest<'_>],
+        ctx: &ReadContext,
+    ) -> Result<Vec<ReadOutcome>, ProviderError> {
+        let reads = requests
+            .iter()
+            .map(|r| Box::pin(self.get(r.id, &ctx.default_tags)) as ReadFuture<'_>)
+            .collect();
+        read_concurrently(reads, READ_CONCURRENCY).await
+    }
+
+    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
+        // Named: a leftover is found by its name on create instead.
+        Ok(Vec::new())
+    }
+
+    async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
+        let client = self.logs.client().await?;
+        let name = planned
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let result = client
+            .create_log_group()
+            .log_group_name(&name)
+            .set_kms_key_id(
+                planned
+                    .get("kms_key_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            )
+            .set_tags(Some(ctx.create_tags(planned).into_iter().collect()))
+            .send()
+            .await;
+        if let Err(e) = result {
+            let e = error("logs:CreateLogGroup", e);
+            // Ours from an interrupted apply: its ownership tags say so.
+            let existing = self.get(&name, &ctx.default_tags).await?;
+            let owned = ctx.ownership_tags();
+            let ours = e.code == "ResourceAlreadyExistsException"
+                && match &existing {
+                    Some(obj) => {
+                        let arn = obj.get("arn").and_then(Value::as_str).unwrap_or_default();
+                        let live = client
+                            .list_tags_for_resource()
+                            .resource_arn(arn)
+                            .send()
+                            .await
+                            .map_err(|e| error("logs:ListTagsForResource", e))?;
+                        let live = live.tags().cloned().unwrap_or_default();
+                        owned.iter().all(|(k, v)| live.get(k) == Some(v))
+                    }
+                    None => false,
+                };
+            if !ours {
+                return Err(e);
+            }
+        }
+        let partial = |e: ProviderError| {
+            e.with_partial([("id".to_string(), Value::from(name.as_str()))].into())
+        };
+        if let Some(days) = planned.get("retention_in_days").and_then(Value::as_i64) {
+            self.set_retention(&name, Some(days))
+                .await
+                .map_err(partial)?;
+        }
+        self.get_written(&name, &ctx.default_tags)
+            .await
+            .map_err(partial)
+    }
+
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        id: &str,
+        prior: &Object,
+        planned: &Object,
+        changed: &[String],
+    ) -> Result<Object, ProviderError> {
+        let client = self.logs.client().await?;
+        if changed.iter().any(|c| c == "retention_in_days") {
+            self.set_retention(id, planned.get("retention_in_days").and_then(Value::as_i64))
+                .await?;
+        }
+        if changed.iter().any(|c| c == "kms_key_id") {
+            match planned.get("kms_key_id").and_then(Value::as_str) {
+                Some(k) => client
+                    .associate_kms_key()
+                    .log_group_name(id)
+                    .kms_key_id(k)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| error("logs:AssociateKmsKey", e))?,
+                None => client
+                    .disassociate_kms_key()
+                    .log_group_name(id)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| error("logs:DisassociateKmsKey", e))?,
+            }
+        }
+        if changed.iter().any(|c| c == "tags") {
+            let arn = prior.get("arn").and_then(Value::as_str).unwrap_or_default();
+            let desired = ctx.create_tags(planned);
+            let live = tags::from_value(prior.get("tags_all"));
+            let unset: Vec<String> = live
+                .keys()
+                .filter(|k| !desired.contains_key(*k) && !k.starts_with("cairn:"))
+                .cloned()
+                .collect();
+            client
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(desired.into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| error("logs:TagResource", e))?;
+            if !unset.is_empty() {
+                client
+                    .untag_resource()
+                    .resource_arn(arn)
+                    .set_tag_keys(Some(unset))
+                    .send()
+                    .await
+                    .map_err(|e| error("logs:UntagResource", e))?;
+            }
+        }
+        self.get_written(id, &ctx.default_tags).await
+    }
+
+    async fn delete(
+        &self,
+        _ctx: &OpContext,
+        id: &str,
+        _prior: &Object,
+    ) -> Result<(), ProviderError> {
+        let client = self.logs.client().await?;
+        match client.delete_log_group().log_group_name(id).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = error("logs:DeleteLogGroup", e);
+                if e.code == "ResourceNotFoundException" || cairn_aws::is_not_found(&e) {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+}

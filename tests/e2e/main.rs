@@ -12,3 +12,4 @@ mod quickstart;
 mod s3_state;
 mod support;
 mod terminal;
+mod tracker;

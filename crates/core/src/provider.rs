@@ -130,6 +130,13 @@ pub trait Resource: Send + Sync {
         Vec::new()
     }
 
+    /// Changed attributes that force a replacement because of the
+    /// configuration, beyond the schema's fixed `force_new` ones (e.g.
+    /// `user_data` when `user_data_replace_on_change` is set).
+    fn replaces_on(&self, _config: &Object, _changed: &[String]) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Batched read: one outcome per request, in order. A missing resource is
     /// `Gone`, never an error of the batch.
     async fn read(

@@ -442,12 +442,17 @@ pub async fn plan(
                     change.after = Some(planned_new(schema, &desired));
                 }
                 (Some(live), _) => {
-                    let d = diff(
+                    let mut d = diff(
                         schema,
                         &desired.attrs,
                         &|n| desired.configured.contains(n),
                         live,
                     );
+                    for extra in resource.replaces_on(&desired.attrs, &d.changed) {
+                        if !d.force_new.contains(&extra) {
+                            d.force_new.push(extra);
+                        }
+                    }
                     if !d.force_new.is_empty() {
                         change.action = Action::Replace;
                         change.reasons.push(Reason::ForceNew(d.force_new.clone()));

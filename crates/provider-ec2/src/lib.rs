@@ -6,6 +6,7 @@ mod common;
 mod data;
 mod eip;
 mod flow_log;
+mod instance;
 mod internet_gateway;
 mod nat_gateway;
 mod peering;
@@ -36,6 +37,7 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
     )));
     registry.add_resource(Arc::new(eip::Eip::new(ec2.clone())));
     registry.add_resource(Arc::new(flow_log::FlowLog::new(ec2.clone())));
+    registry.add_resource(Arc::new(instance::Instance::new(ec2.clone())));
     registry.add_resource(Arc::new(vpc_endpoint::VpcEndpoint::new(ec2.clone())));
     registry.add_resource(Arc::new(nat_gateway::NatGateway::new(ec2.clone())));
     registry.add_resource(Arc::new(peering::Peering::requester(ec2.clone())));

@@ -33,7 +33,7 @@ fn the_tracker_network_applies_replans_clean_and_destroys() {
     let plan = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
         plan.stdout
-            .contains("Plan: 34 to add, 0 to change, 0 to destroy."),
+            .contains("Plan: 39 to add, 0 to change, 0 to destroy."),
         "{}",
         plan.stdout
     );
@@ -101,6 +101,47 @@ fn the_tracker_network_applies_replans_clean_and_destroys() {
             == Some(id("aws_security_group.ecs").as_str())
             && r.from_port() == Some(5432)
     }));
+
+    // The database host: private, IMDSv2 with hop limit 2, its profile.
+    let db = rt
+        .block_on(
+            ec2.describe_instances()
+                .instance_ids(id("aws_instance.db"))
+                .send(),
+        )
+        .unwrap();
+    let db = &db.reservations()[0].instances()[0];
+    assert!(db.public_ip_address().is_none());
+    assert_eq!(db.subnet_id(), Some(id("aws_subnet.private_a").as_str()));
+    let m = db.metadata_options().unwrap();
+    assert_eq!(m.http_tokens().map(|t| t.as_str()), Some("required"));
+    assert_eq!(m.http_put_response_hop_limit(), Some(2));
+    assert!(db
+        .iam_instance_profile()
+        .and_then(|p| p.arn())
+        .unwrap()
+        .ends_with("instance-profile/tracker-db-host"));
+
+    // A new bootstrap revision rebuilds the host, and only the host.
+    let bump = sb
+        .run(&[
+            "plan",
+            "--detailed-exitcode",
+            "--var",
+            "bootstrap_revision=2",
+        ])
+        .expect(2);
+    assert!(
+        bump.stdout.contains("aws_instance.db must be replaced"),
+        "{}",
+        bump.stdout
+    );
+    assert!(
+        bump.stdout
+            .contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        "{}",
+        bump.stdout
+    );
 
     sb.run(&["destroy", "--auto-approve"]).expect(0);
     let ours = rt

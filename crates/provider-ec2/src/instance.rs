@@ -139,6 +139,14 @@ fn keep(obj: &mut Object, from: &Object) {
     for k in KEPT {
         obj.insert(k.to_string(), from.get(*k).cloned().unwrap_or_default());
     }
+    // Of the root volume, only what the configuration set is compared:
+    // AWS fills in the rest (size and type from the image).
+    if let (Some(Value::Map(live)), Some(configured)) = (
+        obj.get_mut("root_block_device"),
+        from.get("root_block_device").and_then(Value::as_map),
+    ) {
+        live.retain(|k, _| configured.contains_key(k));
+    }
 }
 
 fn user_data(planned: &Object) -> Option<String> {
@@ -293,15 +301,13 @@ impl Instance {
                 );
                 root.insert("delete_on_termination".into(), true.into());
                 obj.insert("root_block_device".into(), Value::Map(root));
-                obj.insert(
-                    "volume_tags".into(),
-                    tags::to_value(
-                        &from_sdk(volume.map(|v| v.tags()).unwrap_or(&[]))
-                            .into_iter()
-                            .filter(|(k, _)| !k.starts_with("cairn:"))
-                            .collect(),
-                    ),
+                // Default tags go on volumes too; like `tags`, only the
+                // resource's own ones are compared.
+                let (own_volume_tags, _) = tags::split_live(
+                    &from_sdk(volume.map(|v| v.tags()).unwrap_or(&[])),
+                    default_tags,
                 );
+                obj.insert("volume_tags".into(), tags::to_value(&own_volume_tags));
                 obj.insert(
                     "instance_state".into(),
                     Value::from(i.state().and_then(|s| s.name()).map(|n| n.as_str())),

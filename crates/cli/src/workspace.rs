@@ -67,6 +67,14 @@ fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Workspace, Failure> {
             items,
         })
     })?;
+    // What AWS would refuse at apply time, across resources, caught now.
+    let items = cairn_engine::checks::check(&stack);
+    if !items.is_empty() {
+        return Err(Failure::Diagnostics(Diagnostics {
+            sources: stack.sources.clone(),
+            items,
+        }));
+    }
     Ok(Workspace {
         registry: registry(provider_settings(&stack)),
         stack,

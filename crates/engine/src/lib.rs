@@ -7,6 +7,7 @@
 //! [`testing`].
 
 pub mod apply;
+pub mod checks;
 pub mod diff;
 pub mod error;
 pub mod gates;

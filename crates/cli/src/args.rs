@@ -148,20 +148,9 @@ pub struct LockArgs {
     pub lock_timeout: Duration,
 }
 
-/// `90s`, `2m`, `1h`, or plain seconds.
+/// `90s`, `2m`, `1h`, or plain seconds (the stack files' syntax too).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (expected e.g. 30s, 2m, 1h)"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("`{s}` has an unknown unit (expected s, m or h)")),
-    };
-    Ok(Duration::from_secs(secs))
+    cairn_lang::parse_duration(s)
 }
 
 #[derive(Args, Clone)]

@@ -237,7 +237,10 @@ pub async fn apply(
                 stack: stack.qualified_name(),
                 default_tags: default_tags.clone(),
                 idempotency_token: String::new(),
-                timeout: opts.timeout,
+                timeout: stack
+                    .resource(&change.address)
+                    .and_then(|b| b.timeouts.get(ops[i].kind.verb()))
+                    .unwrap_or(opts.timeout),
             };
             let key = change.address.to_string();
             let prior = state

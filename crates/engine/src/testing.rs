@@ -201,15 +201,27 @@ impl Drop for InFlight<'_> {
 }
 
 impl TestType {
-    async fn pause(&self, planned: &Object) {
+    /// `test_slow` takes `delay_ms`, bounded by the operation's timeout
+    /// as a real waiter is.
+    async fn pause(&self, planned: &Object, timeout: Duration) -> Result<(), ProviderError> {
         if self.delay {
             let ms = planned
                 .get("delay_ms")
                 .and_then(Value::as_i64)
                 .unwrap_or(0)
                 .max(0) as u64;
-            tokio::time::sleep(Duration::from_millis(ms)).await;
+            let delay = Duration::from_millis(ms);
+            if delay > timeout {
+                tokio::time::sleep(timeout).await;
+                return Err(ProviderError::new(
+                    "wait",
+                    "Timeout",
+                    format!("gave up after {}s", timeout.as_secs()),
+                ));
+            }
+            tokio::time::sleep(delay).await;
         }
+        Ok(())
     }
 
     fn check_known(&self, op: &str, planned: &Object) -> Result<(), ProviderError> {
@@ -262,7 +274,7 @@ impl Resource for TestType {
         let _f = InFlight::enter(&self.cloud);
         self.cloud.record(format!("create {}", ctx.address));
         self.check_known("create", planned)?;
-        self.pause(planned).await;
+        self.pause(planned, ctx.timeout).await?;
         let addr = ctx.address.to_string();
         if self.cloud.fail.lock().is_ok_and(|f| f.contains(&addr)) {
             return Err(ProviderError::new(
@@ -346,7 +358,7 @@ impl Resource for TestType {
         self.cloud
             .record(format!("update {} [{}]", ctx.address, changed.join(",")));
         self.check_known("update", planned)?;
-        self.pause(planned).await;
+        self.pause(planned, ctx.timeout).await?;
         if self
             .cloud
             .fail
@@ -388,7 +400,7 @@ impl Resource for TestType {
     async fn delete(&self, ctx: &OpContext, id: &str, prior: &Object) -> Result<(), ProviderError> {
         let _f = InFlight::enter(&self.cloud);
         self.cloud.record(format!("delete {}", ctx.address));
-        self.pause(prior).await;
+        self.pause(prior, ctx.timeout).await?;
         if let Ok(mut o) = self.cloud.objects.lock() {
             o.remove(id);
         }

@@ -502,3 +502,19 @@ async fn an_object_created_but_never_recorded_is_adopted_not_duplicated() {
     let (_, plan) = env.plan(text).await;
     assert!(!plan.has_changes());
 }
+
+#[tokio::test]
+async fn a_resources_timeouts_bound_its_operations() {
+    let env = Env::new();
+    let slow = |timeouts: &str| {
+        format!("[resource.test_slow.a]\ndelay_ms = 1500\n{timeouts}")
+    };
+    let out = env
+        .apply_with(&slow("timeouts = { create = \"1s\" }\n"), |_| {})
+        .await;
+    assert_eq!(out.errors.len(), 1);
+    assert_eq!(out.errors[0].error.code, "Timeout");
+    assert_eq!(out.errors[0].address.to_string(), "test_slow.a");
+    // The same operation with room to finish.
+    env.apply(&slow("timeouts = { create = \"5s\" }\n")).await;
+}

@@ -16,6 +16,8 @@ pub mod source;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use expr::{EvalError, Expr, ExprKind, Reference, Scope, Subject, TemplatePart};
 pub use loader::{load, LoadOptions};
-pub use model::{BackendConfig, OutputBlock, ProviderConfig, ResourceBlock, Stack};
+pub use model::{
+    parse_duration, BackendConfig, OutputBlock, ProviderConfig, ResourceBlock, Stack, Timeouts,
+};
 pub use policy::DenyRule;
 pub use source::{FileId, SourceMap, Span};

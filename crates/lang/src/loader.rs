@@ -49,7 +49,7 @@ const PROVIDER_KEYS: &[&str] = &[
 ];
 const VARIABLE_KEYS: &[&str] = &["type", "default", "description", "sensitive"];
 const OUTPUT_KEYS: &[&str] = &["value", "description", "sensitive"];
-const META_ARGUMENTS: &[&str] = &["depends_on"];
+const META_ARGUMENTS: &[&str] = &["depends_on", "timeouts"];
 
 pub fn load(dir: &Path, opts: &LoadOptions, registry: &Registry) -> Result<Stack, Diagnostics> {
     let mut l = Loader {
@@ -917,6 +917,7 @@ impl<'a> Loader<'a> {
             attributes: BTreeMap::new(),
             attribute_spans: BTreeMap::new(),
             depends_on: Vec::new(),
+            timeouts: Default::default(),
             provider: "aws".into(),
         };
         let before = self.diags.len();
@@ -926,6 +927,10 @@ impl<'a> Loader<'a> {
         for e in &r.entries {
             if e.key == "depends_on" {
                 self.depends_on(e, declared, &mut block);
+                continue;
+            }
+            if e.key == "timeouts" {
+                self.timeouts(e, &mut block);
                 continue;
             }
             let Some(attr) = schema.get(&e.key) else {
@@ -1074,6 +1079,44 @@ impl<'a> Loader<'a> {
                 format!("invalid value for `{}`: {}", issue.attribute, issue.message),
                 span,
             ));
+        }
+    }
+
+    /// `timeouts = { create = "10m", update = "5m", delete = "20m" }`.
+    fn timeouts(&mut self, e: &Entry, block: &mut ResourceBlock) {
+        let Some(entries) = e.node.entries() else {
+            return self.err(
+                Diagnostic::at(
+                    format!("`timeouts` must be a table, found {}", e.node.kind()),
+                    e.node.span(),
+                )
+                .hint("e.g. timeouts = { create = \"10m\", delete = \"20m\" }"),
+            );
+        };
+        for t in entries {
+            let slot = match t.key.as_str() {
+                "create" => &mut block.timeouts.create,
+                "update" => &mut block.timeouts.update,
+                "delete" => &mut block.timeouts.delete,
+                other => {
+                    let hint = didyoumean::hint(other, ["create", "update", "delete"])
+                        .unwrap_or_default();
+                    self.err(
+                        Diagnostic::at(format!("unknown timeout `{other}`"), t.key_span).hint(hint),
+                    );
+                    continue;
+                }
+            };
+            match t.node.as_str().map(crate::model::parse_duration) {
+                Some(Ok(d)) => *slot = Some(d),
+                Some(Err(why)) => self.err(Diagnostic::at(why, t.node.span())),
+                None => self.err(
+                    Diagnostic::at(
+                        format!("a timeout must be a string like \"10m\", found {}", t.node.kind()),
+                        t.node.span(),
+                    ),
+                ),
+            }
         }
     }
 

@@ -102,6 +102,8 @@ pub struct ResourceBlock {
     pub attribute_spans: BTreeMap<String, Span>,
     /// Explicit `depends_on`, each with the span of its string.
     pub depends_on: Vec<(Address, Span)>,
+    /// `timeouts`: how long an operation may wait on AWS.
+    pub timeouts: Timeouts,
     /// The provider configuration name (`aws`).
     pub provider: String,
 }
@@ -113,4 +115,42 @@ pub struct OutputBlock {
     pub description: Option<String>,
     pub sensitive: bool,
     pub span: Span,
+}
+
+/// Per-operation bounds on waiting, from a resource's `timeouts` table;
+/// unset ones take the engine's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    pub create: Option<std::time::Duration>,
+    pub update: Option<std::time::Duration>,
+    pub delete: Option<std::time::Duration>,
+}
+
+impl Timeouts {
+    /// For `create`, `update` or `delete`.
+    pub fn get(&self, operation: &str) -> Option<std::time::Duration> {
+        match operation {
+            "create" => self.create,
+            "update" => self.update,
+            "delete" => self.delete,
+            _ => None,
+        }
+    }
+}
+
+/// `90s`, `10m`, `2h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (expected e.g. 90s, 10m, 1h)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{s}` has an unknown unit (expected s, m or h)")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }

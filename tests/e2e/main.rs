@@ -9,6 +9,7 @@ mod interrupt;
 mod locking;
 mod network;
 mod quickstart;
+mod refresh_calls;
 mod s3_state;
 mod support;
 mod terminal;

@@ -64,20 +64,25 @@ pub fn check(stack: &Stack) -> Vec<Diagnostic> {
         .filter(|r| !r.address.is_data() && r.address.type_name == "aws_subnet")
     {
         if let (Some(region), Some((zone, span))) = (&region, literal(b, "availability_zone")) {
-            let in_region = zone
-                .strip_prefix(region.as_str())
-                .is_some_and(|rest| rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase()));
+            let in_region = zone.strip_prefix(region.as_str()).is_some_and(|rest| {
+                rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase())
+            });
             if !in_region {
                 out.push(
                     Diagnostic::at(
-                        format!("availability zone `{zone}` is not in the provider's region `{region}`"),
+                        format!(
+                            "availability zone `{zone}` is not in the provider's region `{region}`"
+                        ),
                         span,
                     )
-                    .hint(format!("zones of {region} are named {region}a, {region}b, ...")),
+                    .hint(format!(
+                        "zones of {region} are named {region}a, {region}b, ..."
+                    )),
                 );
             }
         }
-        let (Some((cidr, span)), Some(vpc)) = (literal(b, "cidr_block"), target(b, "vpc_id")) else {
+        let (Some((cidr, span)), Some(vpc)) = (literal(b, "cidr_block"), target(b, "vpc_id"))
+        else {
             continue;
         };
         let Some(mine) = net(cidr) else { continue };
@@ -111,15 +116,21 @@ pub fn check(stack: &Stack) -> Vec<Diagnostic> {
     }
 
     // Peering: the two networks must not overlap.
-    for b in stack.resources.iter().filter(|r| {
-        !r.address.is_data() && r.address.type_name == "aws_vpc_peering_connection"
-    }) {
+    for b in stack
+        .resources
+        .iter()
+        .filter(|r| !r.address.is_data() && r.address.type_name == "aws_vpc_peering_connection")
+    {
         let (Some(a), Some(p)) = (target(b, "vpc_id"), target(b, "peer_vpc_id")) else {
             continue;
         };
         if let (Some((na, ta, _)), Some((np, tp, _))) = (vpc_cidr(a), vpc_cidr(p)) {
             if overlap(na, np) {
-                let span = b.attributes.get("peer_vpc_id").map(|e: &Expr| e.span).unwrap_or(b.span);
+                let span = b
+                    .attributes
+                    .get("peer_vpc_id")
+                    .map(|e: &Expr| e.span)
+                    .unwrap_or(b.span);
                 out.push(
                     Diagnostic::at(
                         format!("cannot peer {a} (`{ta}`) with {p} (`{tp}`): their ranges overlap"),

@@ -506,9 +506,7 @@ async fn an_object_created_but_never_recorded_is_adopted_not_duplicated() {
 #[tokio::test]
 async fn a_resources_timeouts_bound_its_operations() {
     let env = Env::new();
-    let slow = |timeouts: &str| {
-        format!("[resource.test_slow.a]\ndelay_ms = 1500\n{timeouts}")
-    };
+    let slow = |timeouts: &str| format!("[resource.test_slow.a]\ndelay_ms = 1500\n{timeouts}");
     let out = env
         .apply_with(&slow("timeouts = { create = \"1s\" }\n"), |_| {})
         .await;

@@ -1099,8 +1099,8 @@ impl<'a> Loader<'a> {
                 "update" => &mut block.timeouts.update,
                 "delete" => &mut block.timeouts.delete,
                 other => {
-                    let hint = didyoumean::hint(other, ["create", "update", "delete"])
-                        .unwrap_or_default();
+                    let hint =
+                        didyoumean::hint(other, ["create", "update", "delete"]).unwrap_or_default();
                     self.err(
                         Diagnostic::at(format!("unknown timeout `{other}`"), t.key_span).hint(hint),
                     );
@@ -1110,12 +1110,13 @@ impl<'a> Loader<'a> {
             match t.node.as_str().map(crate::model::parse_duration) {
                 Some(Ok(d)) => *slot = Some(d),
                 Some(Err(why)) => self.err(Diagnostic::at(why, t.node.span())),
-                None => self.err(
-                    Diagnostic::at(
-                        format!("a timeout must be a string like \"10m\", found {}", t.node.kind()),
-                        t.node.span(),
+                None => self.err(Diagnostic::at(
+                    format!(
+                        "a timeout must be a string like \"10m\", found {}",
+                        t.node.kind()
                     ),
-                ),
+                    t.node.span(),
+                )),
             }
         }
     }

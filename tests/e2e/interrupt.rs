@@ -101,3 +101,107 @@ fn sigkill_mid_apply_then_apply_again_has_no_duplicates() {
     assert_eq!(ids.len(), SUBNETS + 1, "every object recorded exactly once");
     sb.run(&["plan", "--detailed-exitcode"]).expect(0);
 }
+
+/// Instances and NAT gateways: moto ignores RunInstances' client token, so
+/// what keeps a second apply from duplicating them is adoption by
+/// ownership tags.
+#[test]
+fn sigkill_while_creating_instances_and_nat_gateways_then_no_duplicates() {
+    const INSTANCES: usize = 12;
+    let mut text = String::from(
+        "[stack]\nname = \"killcompute\"\n\n[provider.aws]\nregion = \"eu-west-2\"\n\n[data.aws_ami.linux]\nowners = [\"amazon\"]\nmost_recent = true\n\n[resource.aws_vpc.main]\ncidr_block = \"10.51.0.0/16\"\n\n[resource.aws_subnet.a]\nvpc_id = \"${aws_vpc.main.id}\"\ncidr_block = \"10.51.0.0/24\"\n",
+    );
+    for n in 0..2 {
+        text.push_str(&format!(
+            "\n[resource.aws_eip.nat{n}]\n\n[resource.aws_nat_gateway.n{n}]\nsubnet_id = \"${{aws_subnet.a.id}}\"\nallocation_id = \"${{aws_eip.nat{n}.id}}\"\n"
+        ));
+    }
+    for i in 0..INSTANCES {
+        text.push_str(&format!(
+            "\n[resource.aws_instance.i{i:02}]\nami = \"${{data.aws_ami.linux.id}}\"\ninstance_type = \"t3.micro\"\nsubnet_id = \"${{aws_subnet.a.id}}\"\n"
+        ));
+    }
+    let sb = Sandbox::with_files(&[("main.toml", &text)]);
+    let state_file = sb.state_file("killcompute");
+    let mut child = sb
+        .command(&["apply", "--auto-approve", "--parallelism", "2"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "apply never recorded an instance"
+        );
+        let recorded = std::fs::read_to_string(&state_file)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .map(|v| {
+                v["resources"].as_object().map_or(0, |r| {
+                    r.keys().filter(|k| k.starts_with("aws_instance.")).count()
+                })
+            })
+            .unwrap_or(0);
+        if recorded >= 2 {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "apply finished before it could be interrupted"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+
+    sb.run(&["apply", "--auto-approve"]).expect(0);
+    let rt = rt();
+    let ec2 = sb.ec2();
+    let tag = || {
+        Filter::builder()
+            .name("tag:cairn:stack")
+            .values("killcompute")
+            .build()
+    };
+    let running: usize = rt
+        .block_on(
+            ec2.describe_instances()
+                .filters(tag())
+                .filters(
+                    Filter::builder()
+                        .name("instance-state-name")
+                        .values("running")
+                        .build(),
+                )
+                .send(),
+        )
+        .unwrap()
+        .reservations()
+        .iter()
+        .map(|r| r.instances().len())
+        .sum();
+    assert_eq!(running, INSTANCES, "no duplicate instances");
+    let nats = rt
+        .block_on(ec2.describe_nat_gateways().filter(tag()).send())
+        .unwrap();
+    let live = nats
+        .nat_gateways()
+        .iter()
+        .filter(|g| g.state().map(|s| s.as_str()) == Some("available"))
+        .count();
+    assert_eq!(live, 2, "no duplicate NAT gateways");
+    let state = sb.state("killcompute");
+    let ids: std::collections::BTreeSet<&str> = state["resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        state["resources"].as_object().unwrap().len(),
+        "every object recorded exactly once"
+    );
+    sb.run(&["plan", "--detailed-exitcode"]).expect(0);
+}

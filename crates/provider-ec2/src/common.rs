@@ -205,6 +205,26 @@ where
     }
 }
 
+/// Waits until `id` is missing from what `read` finds: its deletion is done
+/// and what it held (addresses, subnets, routes) is free.
+pub async fn wait_gone<F, Fut>(
+    what: &str,
+    id: &str,
+    timeout: Duration,
+    poll: Duration,
+    read: F,
+) -> Result<(), ProviderError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<HashMap<String, Object>, ProviderError>>,
+{
+    cairn_aws::wait_until(&format!("{what} {id} to be deleted"), timeout, poll, || {
+        let found = read();
+        async move { Ok((!found.await?.contains_key(id)).then_some(())) }
+    })
+    .await
+}
+
 pub fn arn(region: &str, owner: &str, kind: &str, id: &str) -> String {
     format!("arn:aws:ec2:{region}:{owner}:{kind}/{id}")
 }

@@ -15,7 +15,9 @@ use cairn_core::{
     Schema, Value,
 };
 
-use crate::common::{filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags, Ec2};
+use crate::common::{
+    filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags, wait_gone, Ec2,
+};
 
 const POLL: Duration = Duration::from_secs(5);
 
@@ -241,17 +243,9 @@ impl Resource for NatGateway {
             }
         }
         // Its Elastic IP and subnet can be released only once it is gone.
-        wait_until(
-            &format!("NAT gateway {id} to be deleted"),
-            ctx.timeout,
-            POLL,
-            || async {
-                let found = self
-                    .read_filtered(vec![filter("nat-gateway-id", [id])], &ctx.default_tags)
-                    .await?;
-                Ok((!found.contains_key(id)).then_some(()))
-            },
-        )
+        wait_gone("NAT gateway", id, ctx.timeout, POLL, || {
+            self.objects(vec![filter("nat-gateway-id", [id])], &ctx.default_tags)
+        })
         .await
     }
 }

@@ -18,7 +18,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    filter, from_sdk, owner_filters, read_by_ids, sync_tags, tag_spec, update_tags, Ec2,
+    filter, from_sdk, owner_filters, read_by_ids, sync_tags, tag_spec, update_tags, wait_gone, Ec2,
 };
 
 const POLL: Duration = Duration::from_secs(2);
@@ -376,20 +376,12 @@ impl Resource for Peering {
             }
             return Err(e);
         }
-        wait_until(
-            &format!("VPC peering connection {id} to be deleted"),
-            ctx.timeout,
-            POLL,
-            || async {
-                let found = self
-                    .read_filtered(
-                        vec![filter("vpc-peering-connection-id", [id])],
-                        &ctx.default_tags,
-                    )
-                    .await?;
-                Ok((!found.contains_key(id)).then_some(()))
-            },
-        )
+        wait_gone("VPC peering connection", id, ctx.timeout, POLL, || {
+            self.read_filtered(
+                vec![filter("vpc-peering-connection-id", [id])],
+                &ctx.default_tags,
+            )
+        })
         .await
     }
 }

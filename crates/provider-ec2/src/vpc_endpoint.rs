@@ -16,7 +16,9 @@ use cairn_core::{
     Schema, Type, Value,
 };
 
-use crate::common::{filter, from_sdk, outcomes, owner_filters, tag_spec, update_tags, Ec2};
+use crate::common::{
+    filter, from_sdk, outcomes, owner_filters, tag_spec, update_tags, wait_gone, Ec2,
+};
 
 const POLL: Duration = Duration::from_secs(5);
 const ID_SETS: &[&str] = &["subnet_ids", "security_group_ids", "route_table_ids"];
@@ -411,15 +413,14 @@ impl Resource for VpcEndpoint {
                 ));
             }
         }
-        wait_until(
-            &format!("VPC endpoint {id} to be deleted"),
-            ctx.timeout,
-            POLL,
-            || async {
-                let found = self.in_vpcs([vpc], &ctx.default_tags).await?;
-                Ok((!found.contains_key(id)).then_some(()))
-            },
-        )
+        wait_gone("VPC endpoint", id, ctx.timeout, POLL, || async {
+            Ok(self
+                .in_vpcs([vpc], &ctx.default_tags)
+                .await?
+                .into_iter()
+                .map(|(id, (o, _))| (id, o))
+                .collect())
+        })
         .await
     }
 }

@@ -205,3 +205,64 @@ fn sigkill_while_creating_instances_and_nat_gateways_then_no_duplicates() {
     );
     sb.run(&["plan", "--detailed-exitcode"]).expect(0);
 }
+
+/// What an apply that died between creating a VPC and recording it leaves:
+/// the plan says it will adopt it, and apply does, creating no second one.
+#[test]
+fn the_plan_says_which_leftover_it_will_adopt() {
+    let sb = Sandbox::with_files(&[(
+        "main.toml",
+        "[stack]\nname = \"leftover\"\n\n[provider.aws]\nregion = \"eu-west-2\"\n\n[resource.aws_vpc.main]\ncidr_block = \"10.52.0.0/16\"\n",
+    )]);
+    let rt = rt();
+    let ec2 = sb.ec2();
+    let tag = |k: &str, v: &str| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build();
+    let orphan = rt
+        .block_on(
+            ec2.create_vpc()
+                .cidr_block("10.52.0.0/16")
+                .tag_specifications(
+                    aws_sdk_ec2::types::TagSpecification::builder()
+                        .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
+                        .tags(tag("cairn:stack", "leftover"))
+                        .tags(tag("cairn:address", "aws_vpc.main"))
+                        .build(),
+                )
+                .send(),
+        )
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    let plan = sb.run(&["plan"]).expect(0);
+    assert!(
+        plan.stdout.contains("aws_vpc.main will be adopted"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains(&format!("adopts {orphan}")),
+        "{}",
+        plan.stdout
+    );
+    sb.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(
+        sb.state("leftover")["resources"]["aws_vpc.main"]["id"],
+        orphan.as_str()
+    );
+    let vpcs = rt
+        .block_on(
+            ec2.describe_vpcs()
+                .filters(
+                    Filter::builder()
+                        .name("tag:cairn:stack")
+                        .values("leftover")
+                        .build(),
+                )
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(vpcs.vpcs().len(), 1, "adopted, not duplicated");
+}

@@ -158,6 +158,14 @@ pub trait Resource: Send + Sync {
         Ok(Vec::new())
     }
 
+    /// Every object of this type tagged as this stack's, as (address, id):
+    /// for the plan to say which creates will adopt a leftover. One batched
+    /// read for the whole stack; types that cannot list by tag return none
+    /// (apply still adopts through `find_owned`).
+    async fn owned_by_stack(&self, _stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        Ok(Vec::new())
+    }
+
     /// Applies the changed attributes in place and returns the new attributes.
     async fn update(
         &self,

@@ -56,6 +56,9 @@ pub enum Reason {
     NotInConfig,
     /// `cairn destroy`.
     Destroy,
+    /// An object an interrupted apply created and never recorded, found by
+    /// its ownership tags: apply takes it over instead of creating another.
+    Adopt(String),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -548,6 +551,9 @@ pub async fn plan(
         });
     }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
+    if opts.refresh {
+        mark_adoptions(&mut changes, &state, registry, &stack.qualified_name()).await?;
+    }
 
     let outputs = if opts.destroy {
         Vec::new()
@@ -565,6 +571,50 @@ pub async fn plan(
         state,
         state_existed,
     })
+}
+
+/// Creates whose object already exists, tagged with this stack and address
+/// but missing from state (an apply died between creating and recording
+/// it), say so: one ownership listing per type that has creates.
+async fn mark_adoptions(
+    changes: &mut [ResourceChange],
+    state: &StateDocument,
+    registry: &Registry,
+    stack: &str,
+) -> Result<(), EngineError> {
+    let mut types: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.action == Action::Create && !c.address.is_data())
+        .map(|c| c.type_name.as_str())
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    let known: std::collections::HashSet<&str> =
+        state.resources.values().map(|r| r.id.as_str()).collect();
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    for t in types {
+        let Some(resource) = registry.resource(t) else {
+            continue;
+        };
+        let owned = resource.owned_by_stack(stack).await.map_err(|error| {
+            EngineError::Operations(vec![crate::error::OperationError {
+                address: Address::managed(t, "*"),
+                action: "read",
+                error,
+            }])
+        })?;
+        for (address, id) in owned {
+            if !known.contains(id.as_str()) {
+                found.insert(address, id);
+            }
+        }
+    }
+    for c in changes.iter_mut().filter(|c| c.action == Action::Create) {
+        if let Some(id) = found.get(&c.address.to_string()) {
+            c.reasons.push(Reason::Adopt(id.clone()));
+        }
+    }
+    Ok(())
 }
 
 fn is_data(address: &str) -> bool {

@@ -130,7 +130,7 @@ fn action_reason(c: &ResourceChange) -> Option<&'static str> {
         Reason::Tainted => Some("replace_because_tainted"),
         Reason::ForceNew(_) => Some("replace_because_cannot_update"),
         Reason::NotInConfig => Some("delete_because_no_resource_config"),
-        Reason::Gone | Reason::Destroy => None,
+        Reason::Gone | Reason::Destroy | Reason::Adopt(_) => None,
     })
 }
 
@@ -148,6 +148,9 @@ pub fn reason_text(c: &ResourceChange) -> Option<String> {
             Reason::Tainted => "tainted: a previous apply created it but could not finish".into(),
             Reason::NotInConfig => "no longer in the configuration".into(),
             Reason::Destroy => "destroy requested".into(),
+            Reason::Adopt(id) => format!(
+                "adopt: {id} was created by an interrupted apply and carries this address's ownership tags"
+            ),
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join("; "))

@@ -85,6 +85,9 @@ pub fn plan_text(plan: &Plan) -> String {
 fn header(c: &ResourceChange) -> (&'static str, String) {
     let a = &c.address;
     match c.action {
+        Action::Create if c.reasons.iter().any(|r| matches!(r, Reason::Adopt(_))) => {
+            ("  +", format!("{a} will be adopted"))
+        }
         Action::Create => ("  +", format!("{a} will be created")),
         Action::Update => ("  ~", format!("{a} will be updated in-place")),
         Action::Replace => ("-/+", format!("{a} must be replaced")),
@@ -106,6 +109,9 @@ pub fn change_text(out: &mut String, c: &ResourceChange) {
                     .to_string()
             }
             Reason::NotInConfig => format!("(because {} is not in the configuration)", c.address),
+            Reason::Adopt(id) => format!(
+                "(adopts {id}, which an interrupted apply created: found by its ownership tags)"
+            ),
             Reason::ForceNew(_) | Reason::Destroy => continue,
         };
         let _ = writeln!(out, "  # {why}");

@@ -346,6 +346,30 @@ impl Resource for TestType {
             .collect())
     }
 
+    async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        self.cloud.record(format!("list owned {}", self.name));
+        let owners = self
+            .cloud
+            .owners
+            .lock()
+            .map_err(|_| ProviderError::new("test:find", "Poisoned", "lock poisoned"))?;
+        let objects = self
+            .cloud
+            .objects
+            .lock()
+            .map_err(|_| ProviderError::new("test:find", "Poisoned", "lock poisoned"))?;
+        Ok(owners
+            .iter()
+            .filter(|(id, (s, a))| {
+                s == stack
+                    && objects.contains_key(*id)
+                    && a.parse::<cairn_core::Address>()
+                        .is_ok_and(|a| a.type_name == self.name)
+            })
+            .map(|(id, (_, a))| (a.clone(), id.clone()))
+            .collect())
+    }
+
     async fn update(
         &self,
         ctx: &OpContext,

@@ -490,6 +490,21 @@ async fn an_object_created_but_never_recorded_is_adopted_not_duplicated() {
     ]
     .into();
     let orphan = resource.create(&ctx, &planned).await.unwrap();
+    let orphan_id = orphan["id"].as_str().unwrap().to_string();
+    // The plan says so before anything happens.
+    let (_, plan) = env.plan(text).await;
+    let change = plan.change("test_network.main").unwrap();
+    assert_eq!(change.action, Action::Create);
+    assert!(change.reasons.contains(&Reason::Adopt(orphan_id.clone())));
+    let text_plan = render::plan_text(&plan);
+    assert!(
+        text_plan.contains("test_network.main will be adopted"),
+        "{text_plan}"
+    );
+    assert!(
+        text_plan.contains(&format!("adopts {orphan_id}")),
+        "{text_plan}"
+    );
     let out = env.apply(text).await;
     assert_eq!(env.cloud.count(), 1, "no second object");
     let rs = &out.state.resources["test_network.main"];

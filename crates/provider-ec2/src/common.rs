@@ -40,6 +40,49 @@ impl Ec2 {
             .await
     }
 
+    /// (address, id) of every object of `kind` (DescribeTags' resource type:
+    /// `vpc`, `subnet`, `natgateway`, ...) tagged as `stack`'s: two tag
+    /// listings, however many objects.
+    pub async fn owned_by_stack(
+        &self,
+        stack: &str,
+        kind: &str,
+    ) -> Result<Vec<(String, String)>, ProviderError> {
+        let client = self.client().await?;
+        let ids: Vec<String> = client
+            .describe_tags()
+            .filters(filter("key", [STACK_TAG]))
+            .filters(filter("value", [stack]))
+            .filters(filter("resource-type", [kind]))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| error("ec2:DescribeTags", e))?
+            .into_iter()
+            .filter_map(|t| t.resource_id().map(str::to_string))
+            .collect();
+        let mut out = Vec::new();
+        for chunk in ids.chunks(FILTER_CHUNK) {
+            let tags: Vec<_> = client
+                .describe_tags()
+                .filters(filter("key", [ADDRESS_TAG]))
+                .filters(filter("resource-id", chunk.iter().map(String::as_str)))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| error("ec2:DescribeTags", e))?;
+            out.extend(
+                tags.into_iter()
+                    .filter_map(|t| Some((t.value()?.to_string(), t.resource_id()?.to_string()))),
+            );
+        }
+        Ok(out)
+    }
+
     /// The region the client talks to, for ARNs.
     pub async fn region(&self) -> String {
         match self.aws.sdk_config().await {

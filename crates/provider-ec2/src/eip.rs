@@ -127,6 +127,10 @@ impl Resource for Eip {
         .await
     }
 
+    async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        self.ec2.owned_by_stack(stack, "elastic-ip").await
+    }
+
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
         Ok(self
             .read_filtered(owner_filters(ctx), &ctx.default_tags)

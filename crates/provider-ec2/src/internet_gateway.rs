@@ -147,6 +147,10 @@ impl Resource for InternetGateway {
         .await
     }
 
+    async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        self.ec2.owned_by_stack(stack, "internet-gateway").await
+    }
+
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
         Ok(self
             .read_filtered(owner_filters(ctx), &ctx.default_tags)

@@ -170,6 +170,10 @@ impl Resource for NatGateway {
         .await
     }
 
+    async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        self.ec2.owned_by_stack(stack, "natgateway").await
+    }
+
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
         Ok(self
             .objects(owner_filters(ctx), &ctx.default_tags)

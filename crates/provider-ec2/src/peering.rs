@@ -257,6 +257,15 @@ impl Resource for Peering {
         Ok(out)
     }
 
+    async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        if self.side == Side::Accepter {
+            return Ok(Vec::new());
+        }
+        self.ec2
+            .owned_by_stack(stack, "vpc-peering-connection")
+            .await
+    }
+
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
         if self.side == Side::Accepter {
             return Ok(Vec::new());

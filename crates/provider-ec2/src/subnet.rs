@@ -143,6 +143,10 @@ impl Resource for Subnet {
         .await
     }
 
+    async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        self.ec2.owned_by_stack(stack, "subnet").await
+    }
+
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
         Ok(self
             .read_filtered(owner_filters(ctx), &ctx.default_tags)

@@ -236,6 +236,10 @@ impl Resource for Vpc {
         Ok(outcomes(requests, live))
     }
 
+    async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        self.ec2.owned_by_stack(stack, "vpc").await
+    }
+
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
         let client = self.ec2.client().await?;
         let out = client

@@ -283,6 +283,10 @@ impl Resource for VpcEndpoint {
         Ok(outcomes(requests, live))
     }
 
+    async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        self.ec2.owned_by_stack(stack, "vpc-endpoint").await
+    }
+
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
         Ok(self
             .objects(owner_filters(ctx), &ctx.default_tags)

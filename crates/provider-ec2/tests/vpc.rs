@@ -22,6 +22,10 @@ async fn vpc_create_read_update_delete() {
     ]);
     let created = r.create(&ctx, &planned).await.unwrap();
     let id = created["id"].as_str().unwrap().to_string();
+    // Listed as this stack's, under its address, for the plan's "adopt".
+    let owned = r.owned_by_stack("providertest/moto").await.unwrap();
+    assert_eq!(owned, [("aws_vpc.main".to_string(), id.clone())]);
+    assert!(r.owned_by_stack("another/stack").await.unwrap().is_empty());
     assert_eq!(created["cidr_block"].as_str(), Some("10.20.0.0/16"));
     assert!(created["arn"]
         .as_str()

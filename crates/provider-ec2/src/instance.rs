@@ -89,9 +89,7 @@ fn schema() -> &'static Schema {
             .attr("key_name", Attribute::string().force_new())
             .attr(
                 "iam_instance_profile",
-                Attribute::string()
-                    .force_new()
-                    .describe("the instance profile's name"),
+                Attribute::string().describe("the instance profile's name"),
             )
             .attr("user_data", Attribute::string())
             .attr("user_data_base64", Attribute::string())
@@ -357,6 +355,88 @@ impl Instance {
         .await
     }
 
+    /// Puts the live user data where the configuration keeps it: as text in
+    /// `user_data`, or as given in `user_data_base64`.
+    async fn read_user_data(&self, id: &str, obj: &mut Object) -> Result<(), ProviderError> {
+        let client = self.ec2.client().await?;
+        let out = client
+            .describe_instance_attribute()
+            .instance_id(id)
+            .attribute(aws_sdk_ec2::types::InstanceAttributeName::UserData)
+            .send()
+            .await
+            .map_err(|e| error("ec2:DescribeInstanceAttribute", e))?;
+        let encoded = out
+            .user_data()
+            .and_then(|u| u.value())
+            .unwrap_or_default()
+            .to_string();
+        if obj.get("user_data_base64").is_some_and(|v| !v.is_null()) {
+            obj.insert("user_data_base64".into(), encoded.into());
+        } else if !encoded.is_empty() {
+            let text = aws_smithy_types::base64::decode(&encoded)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            obj.insert("user_data".into(), Value::from(text));
+        } else {
+            obj.insert("user_data".into(), Value::Null);
+        }
+        Ok(())
+    }
+
+    /// Moves the instance to another instance profile (or none).
+    async fn set_profile(&self, id: &str, profile: Option<&str>) -> Result<(), ProviderError> {
+        let client = self.ec2.client().await?;
+        let current = client
+            .describe_iam_instance_profile_associations()
+            .filters(filter("instance-id", [id]))
+            .send()
+            .await
+            .map_err(|e| error("ec2:DescribeIamInstanceProfileAssociations", e))?;
+        let association = current
+            .iam_instance_profile_associations()
+            .iter()
+            .find(|a| {
+                !matches!(
+                    a.state().map(|s| s.as_str()),
+                    Some("disassociated") | Some("disassociating")
+                )
+            })
+            .and_then(|a| a.association_id())
+            .map(str::to_string);
+        let spec = |name: &str| {
+            IamInstanceProfileSpecification::builder()
+                .name(name)
+                .build()
+        };
+        match (association, profile) {
+            (Some(a), Some(p)) => client
+                .replace_iam_instance_profile_association()
+                .association_id(a)
+                .iam_instance_profile(spec(p))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("ec2:ReplaceIamInstanceProfileAssociation", e)),
+            (Some(a), None) => client
+                .disassociate_iam_instance_profile()
+                .association_id(a)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("ec2:DisassociateIamInstanceProfile", e)),
+            (None, Some(p)) => client
+                .associate_iam_instance_profile()
+                .instance_id(id)
+                .iam_instance_profile(spec(p))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("ec2:AssociateIamInstanceProfile", e)),
+            (None, None) => Ok(()),
+        }
+    }
+
     /// Changes only a stopped instance takes: stop, change, start again.
     async fn while_stopped(
         &self,
@@ -475,6 +555,11 @@ impl Resource for Instance {
         for (o, r) in out.iter_mut().zip(requests) {
             if let ReadOutcome::Live(obj) = o {
                 keep(obj, r.prior);
+                // User data is not in DescribeInstances: one attribute read
+                // per instance, so a change made outside cairn shows.
+                if let Some(id) = obj.get("id").and_then(Value::as_str).map(str::to_string) {
+                    self.read_user_data(&id, obj).await?;
+                }
             }
         }
         Ok(out)
@@ -616,6 +701,13 @@ impl Resource for Instance {
             )
         }) {
             self.while_stopped(id, ctx, planned, changed).await?;
+        }
+        if changed.iter().any(|c| c == "iam_instance_profile") {
+            self.set_profile(
+                id,
+                planned.get("iam_instance_profile").and_then(Value::as_str),
+            )
+            .await?;
         }
         if changed.iter().any(|c| c == "vpc_security_group_ids") {
             let groups: Vec<String> = planned

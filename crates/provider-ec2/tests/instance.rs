@@ -120,6 +120,13 @@ async fn database_host_with_imdsv2_encrypted_root_and_in_place_resize() {
         Some("db-root")
     );
 
+    // User data is read back from AWS (so a change made outside shows).
+    let seen = read(r.as_ref(), &[(&id, &created)]).await;
+    assert_eq!(
+        seen[0].as_ref().unwrap()["user_data"].as_str(),
+        Some("#!/bin/sh\necho bootstrap-1\n")
+    );
+
     // User data changes replace it when asked to; otherwise they do not.
     let ud = ["user_data".to_string()];
     assert_eq!(r.replaces_on(&planned, &ud), ud);

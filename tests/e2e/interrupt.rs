@@ -190,7 +190,30 @@ fn sigkill_while_creating_instances_and_nat_gateways_then_no_duplicates() {
         .iter()
         .filter(|g| g.state().map(|s| s.as_str()) == Some("available"))
         .count();
-    assert_eq!(live, 2, "no duplicate NAT gateways");
+    let described: Vec<String> = nats
+        .nat_gateways()
+        .iter()
+        .map(|g| {
+            format!(
+                "{:?} {:?} {:?} {:?}",
+                g.nat_gateway_id(),
+                g.state(),
+                g.nat_gateway_addresses()
+                    .first()
+                    .and_then(|a| a.allocation_id()),
+                g.tags()
+                    .iter()
+                    .filter_map(|t| t.value())
+                    .collect::<Vec<_>>()
+            )
+        })
+        .collect();
+    assert_eq!(
+        live,
+        2,
+        "no duplicate NAT gateways: {described:#?}\nstate: {}",
+        serde_json::to_string_pretty(&sb.state("killcompute")["resources"]).unwrap()
+    );
     let state = sb.state("killcompute");
     let ids: std::collections::BTreeSet<&str> = state["resources"]
         .as_object()

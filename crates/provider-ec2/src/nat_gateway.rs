@@ -62,7 +62,7 @@ impl NatGateway {
         &self,
         filters: Vec<aws_sdk_ec2::types::Filter>,
         default_tags: &tags::Tags,
-    ) -> Result<HashMap<String, (Object, NatGatewayState)>, ProviderError> {
+    ) -> Result<HashMap<String, (Object, NatGatewayState, tags::Tags)>, ProviderError> {
         let client = self.ec2.client().await?;
         let gateways: Vec<_> = client
             .describe_nat_gateways()
@@ -109,8 +109,9 @@ impl NatGateway {
                     "network_interface_id".into(),
                     Value::from(address.and_then(|a| a.network_interface_id())),
                 );
-                tags::set_live(&mut obj, &from_sdk(g.tags()), default_tags);
-                Some((id, (obj, state)))
+                let raw = from_sdk(g.tags());
+                tags::set_live(&mut obj, &raw, default_tags);
+                Some((id, (obj, state, raw)))
             })
             .collect())
     }
@@ -124,7 +125,7 @@ impl NatGateway {
             .read_filtered(filters, default_tags)
             .await?
             .into_iter()
-            .map(|(id, (obj, _))| (id, obj))
+            .map(|(id, (obj, _, _))| (id, obj))
             .collect())
     }
 
@@ -136,8 +137,8 @@ impl NatGateway {
                 .read_filtered(vec![filter("nat-gateway-id", [id])], &ctx.default_tags)
                 .await?;
             match found.remove(id) {
-                Some((obj, NatGatewayState::Available)) => Ok(Some(obj)),
-                Some((_, NatGatewayState::Failed)) => Err(ProviderError::new(
+                Some((obj, NatGatewayState::Available, _)) => Ok(Some(obj)),
+                Some((_, NatGatewayState::Failed, _)) => Err(ProviderError::new(
                     "ec2:CreateNatGateway",
                     "NatGatewayFailed",
                     format!("NAT gateway {id} failed to start (see its FailureMessage in the console)"),
@@ -175,10 +176,15 @@ impl Resource for NatGateway {
     }
 
     async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
+        // Checked here too: an endpoint that ignores tag filters (moto, for
+        // NAT gateways) must not hand over another address's gateway.
+        let owner = ctx.ownership_tags();
         Ok(self
-            .objects(owner_filters(ctx), &ctx.default_tags)
+            .read_filtered(owner_filters(ctx), &ctx.default_tags)
             .await?
             .into_values()
+            .filter(|(_, _, raw)| owner.iter().all(|(k, v)| raw.get(k) == Some(v)))
+            .map(|(obj, _, _)| obj)
             .collect())
     }
 

@@ -112,6 +112,20 @@ impl Peering {
         filters: Vec<aws_sdk_ec2::types::Filter>,
         default_tags: &tags::Tags,
     ) -> Result<HashMap<String, Object>, ProviderError> {
+        Ok(self
+            .read_tagged(filters, default_tags)
+            .await?
+            .into_iter()
+            .map(|(id, (obj, _))| (id, obj))
+            .collect())
+    }
+
+    /// The connections with their raw tags (ownership included).
+    async fn read_tagged(
+        &self,
+        filters: Vec<aws_sdk_ec2::types::Filter>,
+        default_tags: &tags::Tags,
+    ) -> Result<HashMap<String, (Object, tags::Tags)>, ProviderError> {
         let client = self.ec2.client().await?;
         let found: Vec<_> = client
             .describe_vpc_peering_connections()
@@ -156,8 +170,9 @@ impl Peering {
                 if self.side == Side::Accepter {
                     obj.insert("vpc_peering_connection_id".into(), id.as_str().into());
                 }
-                tags::set_live(&mut obj, &from_sdk(p.tags()), default_tags);
-                Some((id, obj))
+                let raw = from_sdk(p.tags());
+                tags::set_live(&mut obj, &raw, default_tags);
+                Some((id, (obj, raw)))
             })
             .collect())
     }
@@ -270,10 +285,15 @@ impl Resource for Peering {
         if self.side == Side::Accepter {
             return Ok(Vec::new());
         }
+        // Checked here too: an endpoint that ignores tag filters (moto, for
+        // peering connections) must not hand over another address's.
+        let owner = ctx.ownership_tags();
         Ok(self
-            .read_filtered(owner_filters(ctx), &ctx.default_tags)
+            .read_tagged(owner_filters(ctx), &ctx.default_tags)
             .await?
             .into_values()
+            .filter(|(_, raw)| owner.iter().all(|(k, v)| raw.get(k) == Some(v)))
+            .map(|(obj, _)| obj)
             .collect())
     }
 

@@ -114,6 +114,26 @@ async fn nat_gateway_waits_until_available_and_until_deleted() {
         Some("aws_nat_gateway.main")
     );
 
+    // Another address's gateway in the same stack is never handed over
+    // (moto ignores tag filters on DescribeNatGateways).
+    let eip2 = h
+        .ec2
+        .allocate_address()
+        .send()
+        .await
+        .unwrap()
+        .allocation_id()
+        .unwrap()
+        .to_string();
+    r.create(
+        &op_context("aws_nat_gateway.other"),
+        &object(&[
+            ("subnet_id", subnet.as_str().into()),
+            ("allocation_id", eip2.as_str().into()),
+        ]),
+    )
+    .await
+    .unwrap();
     // Found by its ownership tags, as an interrupted apply's leftover would be.
     let owned = r.find_owned(&ctx).await.unwrap();
     assert_eq!(owned.len(), 1);

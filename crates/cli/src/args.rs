@@ -43,7 +43,7 @@ pub struct PlanArgs {
     /// Refuse the plan (exit 3) if it would ACTION[:TYPE|ADDRESS-GLOB], e.g.
     /// `delete`, `replace:module.network.*`, `delete:aws_kms_key`. Repeatable;
     /// adds to the stack's [policy] deny.
-    #[arg(long = "deny", value_name = "RULE")]
+    #[arg(long = "deny", value_name = "RULE", value_parser = parse_deny)]
     pub deny: Vec<String>,
 }
 
@@ -146,6 +146,11 @@ pub struct LockArgs {
     /// 0 fails at once.
     #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
     pub lock_timeout: Duration,
+}
+
+/// A `--deny` rule, checked before anything runs.
+fn parse_deny(s: &str) -> Result<String, String> {
+    cairn_lang::DenyRule::parse(s).map(|_| s.to_string())
 }
 
 /// `90s`, `2m`, `1h`, or plain seconds (the stack files' syntax too).

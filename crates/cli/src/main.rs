@@ -14,7 +14,16 @@ mod workspace;
 use clap::Parser;
 
 fn main() {
-    let cli = args::Cli::parse();
+    // Usage errors exit 1 like every other error (clap's own 2 means
+    // "changes present" here); --help and --version exit 0.
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::ERROR } else { exit::OK };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -596,13 +596,15 @@ async fn mark_adoptions(
         let Some(resource) = registry.resource(t) else {
             continue;
         };
-        let owned = resource.owned_by_stack(stack).await.map_err(|error| {
-            EngineError::Operations(vec![crate::error::OperationError {
-                address: Address::managed(t, "*"),
-                action: "read",
-                error,
-            }])
-        })?;
+        // The notice is a courtesy: apply adopts leftovers either way, so a
+        // failed listing only costs the notice.
+        let owned = match resource.owned_by_stack(stack).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!("could not list {t} objects left by an interrupted apply: {e}");
+                continue;
+            }
+        };
         for (address, id) in owned {
             if !known.contains(id.as_str()) {
                 found.insert(address, id);

@@ -248,9 +248,20 @@ pub async fn plan(
                     after: None,
                 }),
                 Some(l) => {
+                    // Drift is what someone changed that the configuration
+                    // owns: not computed values, and not optional+computed
+                    // ones the configuration leaves to others (an SG's rules
+                    // made by rule resources, a table's separate routes).
+                    let block = stack.resource(&address);
+                    let owned = |n: &str, a: &cairn_core::Attribute| {
+                        a.is_configurable()
+                            && (a.presence != cairn_core::Presence::OptionalComputed
+                                || block.is_none_or(|b| b.attributes.contains_key(n)))
+                    };
                     let changed: Vec<String> = schema
                         .attributes
                         .iter()
+                        .filter(|(n, a)| owned(n, a))
                         .filter(|(n, a)| {
                             let null = Value::Null;
                             !same(

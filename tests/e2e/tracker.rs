@@ -49,7 +49,11 @@ fn the_tracker_network_applies_replans_clean_and_destroys() {
     // association) is not drift.
     let drift = sb.run(&["plan", "--refresh-only", "--detailed-exitcode"]);
     assert_eq!(drift.code, 0, "drift reported:\n{}", drift.stdout);
-    assert!(!again.stdout.contains("changed outside"), "{}", again.stdout);
+    assert!(
+        !again.stdout.contains("changed outside"),
+        "{}",
+        again.stdout
+    );
 
     let state = sb.state("tracker");
     let id = |a: &str| state["resources"][a]["id"].as_str().unwrap().to_string();

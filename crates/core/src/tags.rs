@@ -32,6 +32,22 @@ pub fn to_value(t: &Tags) -> Value {
     )
 }
 
+/// What brings `live` tags to `desired`: the tags to set (new or changed)
+/// and the keys to remove. Ownership tags are never removed.
+pub fn changes(desired: &Tags, live: &Tags) -> (Tags, Vec<String>) {
+    let set = desired
+        .iter()
+        .filter(|(k, v)| live.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let unset = live
+        .keys()
+        .filter(|k| !desired.contains_key(*k) && !k.starts_with("cairn:"))
+        .cloned()
+        .collect();
+    (set, unset)
+}
+
 /// Splits the tags read from AWS into `tags` (what the configuration would
 /// say: default tags with unchanged values left out) and `tags_all`.
 pub fn split_live(live: &Tags, default_tags: &Tags) -> (Tags, Tags) {
@@ -78,5 +94,20 @@ mod tests {
         let (own, all) = split_live(&live, &defaults);
         assert_eq!(own.keys().collect::<Vec<_>>(), ["Name", "Team"]);
         assert_eq!(all.len(), 3);
+    }
+
+    #[test]
+    fn changes_set_what_differs_and_never_remove_ownership_tags() {
+        let t = |pairs: &[(&str, &str)]| -> Tags {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let live = t(&[("Name", "a"), ("Old", "x"), (STACK_TAG, "s"), ("Same", "1")]);
+        let desired = t(&[("Name", "b"), ("Same", "1"), ("New", "y")]);
+        let (set, unset) = changes(&desired, &live);
+        assert_eq!(set, t(&[("Name", "b"), ("New", "y")]));
+        assert_eq!(unset, ["Old"]);
     }
 }

@@ -171,14 +171,9 @@ pub async fn sync_tags(
     desired: &Tags,
     live: &Tags,
 ) -> Result<(), ProviderError> {
-    let set: Tags = desired
+    let (set, unset) = cairn_core::tags::changes(desired, live);
+    let unset: Vec<Tag> = unset
         .iter()
-        .filter(|(k, v)| live.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let unset: Vec<Tag> = live
-        .keys()
-        .filter(|k| !desired.contains_key(*k) && !k.starts_with("cairn:"))
         .map(|k| Tag::builder().key(k).build())
         .collect();
     if !set.is_empty() {

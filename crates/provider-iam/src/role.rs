@@ -227,16 +227,7 @@ impl Resource for Role {
         if changed.iter().any(|c| c == "tags") {
             let desired = ctx.create_tags(planned);
             let live = tags::from_value(prior.get("tags_all"));
-            let set: tags::Tags = desired
-                .iter()
-                .filter(|(k, v)| live.get(*k) != Some(*v))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            let unset: Vec<String> = live
-                .keys()
-                .filter(|k| !desired.contains_key(*k) && !k.starts_with("cairn:"))
-                .cloned()
-                .collect();
+            let (set, unset) = tags::changes(&desired, &live);
             if !set.is_empty() {
                 client
                     .tag_role()

@@ -266,11 +266,7 @@ impl Resource for LogGroup {
             let arn = prior.get("arn").and_then(Value::as_str).unwrap_or_default();
             let desired = ctx.create_tags(planned);
             let live = tags::from_value(prior.get("tags_all"));
-            let unset: Vec<String> = live
-                .keys()
-                .filter(|k| !desired.contains_key(*k) && !k.starts_with("cairn:"))
-                .cloned()
-                .collect();
+            let (_, unset) = tags::changes(&desired, &live);
             client
                 .tag_resource()
                 .resource_arn(arn)

@@ -30,6 +30,10 @@ pub struct StackArgs {
     /// Set a variable (highest precedence), e.g. --var vpc_cidr=10.0.0.0/16.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// Read variables from a TOML file, or a JSON file (`*.json`); later
+    /// files win, --var wins over all. Repeatable.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
 }
 
 #[derive(Args, Clone, Default)]
@@ -45,6 +49,20 @@ pub struct PlanArgs {
     /// adds to the stack's [policy] deny.
     #[arg(long = "deny", value_name = "RULE", value_parser = parse_deny)]
     pub deny: Vec<String>,
+    /// Plan only this resource, instance or module and what it depends on.
+    /// Repeatable. For exceptional cases: the plan is partial.
+    #[arg(long = "target", value_name = "ADDRESS", value_parser = parse_target)]
+    pub targets: Vec<cairn_core::Target>,
+    /// Leave this resource, instance or module (and what depends on it) out
+    /// of the plan. Repeatable.
+    #[arg(long = "exclude", value_name = "ADDRESS", value_parser = parse_target)]
+    pub excludes: Vec<cairn_core::Target>,
+}
+
+/// `aws_subnet.private["a"]`, `module.network`, checked before anything runs.
+fn parse_target(s: &str) -> Result<cairn_core::Target, String> {
+    s.parse()
+        .map_err(|e: cairn_core::AddressParseError| e.reason)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -127,6 +145,39 @@ pub enum Command {
         stack: StackArgs,
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
+    },
+    /// Bring an existing AWS object under management at ADDRESS (which the
+    /// configuration must declare), recording it in state.
+    Import {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// Where the object goes, e.g. aws_vpc.main or module.network.aws_subnet.private["a"].
+        address: String,
+        /// The object's id in AWS, e.g. vpc-0a1b2c3d.
+        id: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Rewrite stack files in the canonical layout, keeping comments.
+    Fmt {
+        /// Files or directories (default: the current directory).
+        paths: Vec<PathBuf>,
+        /// Format the *.toml files of directories below too.
+        #[arg(short, long)]
+        recursive: bool,
+        /// Change nothing; exit 2 if a file is not formatted (for CI).
+        #[arg(long)]
+        check: bool,
+        /// Print what would change as a diff.
+        #[arg(long)]
+        diff: bool,
+    },
+    /// Print the JSON Schema of the stack format (every resource type and
+    /// data source with its attributes), for editors such as Taplo.
+    Schema {
+        /// The schema of env files (`envs/*.toml`) instead.
+        #[arg(long)]
+        env: bool,
     },
     /// Inspect, audit and repair state.
     State {

@@ -1,8 +1,10 @@
 //! Plan files (`cairn plan --out FILE`, `cairn apply FILE`): the plan
-//! itself, the stack's source files and variable values it was made from,
-//! and the state version it was made against, so that apply performs
-//! exactly the reviewed actions or refuses. Written owner-only: like state,
-//! a plan holds values (sensitive ones too) in clear.
+//! itself, every file the configuration was made from (the stack's, its env
+//! file, the modules it calls, variable files, files read by file() and
+//! templatefile()), the variable values given, and the state version it was
+//! made against, so that apply performs exactly the reviewed actions or
+//! refuses. Written owner-only: like state, a plan holds values (sensitive
+//! ones too) in clear.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +19,7 @@ use crate::report::Failure;
 
 const FORMAT: &str = "cairn-plan";
 /// Bumped whenever a reader of the previous layout would misread this one.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 pub struct SavedPlan {
@@ -31,8 +33,14 @@ pub struct SavedPlan {
     pub env: Option<String>,
     /// `--var NAME=VALUE` as given.
     pub vars: Vec<String>,
-    /// Every source file of the stack (and the env file), by path relative
-    /// to the stack directory.
+    /// `--var-file` files, by their path among the sources.
+    pub var_files: Vec<String>,
+    /// `CAIRN_VAR_NAME` values at plan time.
+    pub env_vars: Vec<(String, String)>,
+    /// The stack directory's path among the sources.
+    pub stack_path: String,
+    /// Every file the configuration was made from, by path relative to the
+    /// deepest directory holding them all.
     pub sources: BTreeMap<String, String>,
     /// SHA-256 over sources, env and variables.
     pub config_digest: String,
@@ -75,18 +83,48 @@ impl SavedPlan {
         stack: &Stack,
         stack_dir: &Path,
         vars: &[String],
+        opts: &cairn_lang::LoadOptions,
         prior_state: PriorState,
         plan: Plan,
     ) -> SavedPlan {
-        let sources: BTreeMap<String, String> = stack
+        let mut files: Vec<(PathBuf, String)> = stack
             .sources
             .files()
-            .map(|(_, f)| {
-                let rel = f.path.strip_prefix(&stack.dir).unwrap_or(&f.path);
-                (rel.to_string_lossy().into_owned(), f.text.clone())
-            })
+            .map(|(_, f)| (absolute(&f.path), f.text.clone()))
+            .chain(
+                stack
+                    .files
+                    .files()
+                    .into_iter()
+                    .map(|(p, t)| (absolute(&p), t)),
+            )
             .collect();
-        let config_digest = digest(&sources, stack.env.as_deref(), vars);
+        files.sort();
+        files.dedup_by(|a, b| a.0 == b.0);
+        let stack_abs = absolute(&stack.dir);
+        let root = common_ancestor(
+            files
+                .iter()
+                .map(|(p, _)| p.as_path())
+                .chain([stack_abs.as_path()]),
+        );
+        let rel = |p: &Path| {
+            p.strip_prefix(&root)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned()
+        };
+        let sources: BTreeMap<String, String> =
+            files.iter().map(|(p, t)| (rel(p), t.clone())).collect();
+        let var_files: Vec<String> = opts.var_files.iter().map(|f| rel(&absolute(f))).collect();
+        let stack_path = rel(&stack_abs);
+        let config_digest = digest(
+            &sources,
+            stack.env.as_deref(),
+            vars,
+            &var_files,
+            &opts.env_vars,
+        );
         SavedPlan {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
@@ -95,6 +133,9 @@ impl SavedPlan {
             stack_dir: stack_dir.to_path_buf(),
             env: stack.env.clone(),
             vars: vars.to_vec(),
+            var_files,
+            env_vars: opts.env_vars.clone(),
+            stack_path,
             sources,
             config_digest,
             prior_state,
@@ -136,7 +177,13 @@ impl SavedPlan {
         }
         let saved: SavedPlan = serde_json::from_value(envelope)
             .map_err(|e| Failure::Usage(format!("{} is damaged: {e}", path.display())))?;
-        let recomputed = digest(&saved.sources, saved.env.as_deref(), &saved.vars);
+        let recomputed = digest(
+            &saved.sources,
+            saved.env.as_deref(),
+            &saved.vars,
+            &saved.var_files,
+            &saved.env_vars,
+        );
         if recomputed != saved.config_digest {
             return Err(Failure::Usage(format!(
                 "{} was altered after it was written (its configuration digest does not match)",
@@ -188,7 +235,41 @@ impl SavedPlan {
     }
 }
 
-fn digest(sources: &BTreeMap<String, String>, env: Option<&str>, vars: &[String]) -> String {
+/// A path made absolute and free of `..`, to find a common root.
+fn absolute(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p)
+        .or_else(|_| std::path::absolute(p))
+        .unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn common_ancestor<'a>(paths: impl Iterator<Item = &'a Path>) -> PathBuf {
+    let mut root: Option<PathBuf> = None;
+    for p in paths {
+        let dir = if p.is_dir() {
+            p
+        } else {
+            p.parent().unwrap_or(p)
+        };
+        root = Some(match root {
+            None => dir.to_path_buf(),
+            Some(r) => r
+                .components()
+                .zip(dir.components())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect(),
+        });
+    }
+    root.unwrap_or_default()
+}
+
+fn digest(
+    sources: &BTreeMap<String, String>,
+    env: Option<&str>,
+    vars: &[String],
+    var_files: &[String],
+    env_vars: &[(String, String)],
+) -> String {
     let mut h = Sha256::new();
     for (path, text) in sources {
         h.update(path.as_bytes());
@@ -198,7 +279,13 @@ fn digest(sources: &BTreeMap<String, String>, env: Option<&str>, vars: &[String]
     }
     h.update(env.unwrap_or_default().as_bytes());
     h.update([0]);
-    for v in vars {
+    for v in vars.iter().chain(var_files) {
+        h.update(v.as_bytes());
+        h.update([0]);
+    }
+    for (k, v) in env_vars {
+        h.update(k.as_bytes());
+        h.update([1]);
         h.update(v.as_bytes());
         h.update([0]);
     }

@@ -1,11 +1,12 @@
-//! From command-line arguments to a loaded stack, its graph, the provider
-//! registry configured from `[provider.aws]`, and the state backend.
+//! From command-line arguments to a loaded stack, its graph, a provider
+//! registry per configuration (`[provider.aws]` and its aliases), and the
+//! state backend.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cairn_aws::{AwsContext, AwsSettings};
-use cairn_core::Registry;
+use cairn_core::{Providers, Registry};
 use cairn_engine::ConfigGraph;
 use cairn_lang::{Diagnostics, LoadOptions, Stack};
 use cairn_state::{Backend, LocalBackend};
@@ -17,7 +18,7 @@ use crate::report::Failure;
 pub struct Workspace {
     pub stack: Stack,
     pub graph: ConfigGraph,
-    pub registry: Registry,
+    pub providers: Providers,
 }
 
 /// Every resource type cairn knows, configured from `settings`. Building it
@@ -33,11 +34,27 @@ pub fn registry(settings: AwsSettings) -> Registry {
 }
 
 pub fn load(args: &StackArgs) -> Result<Workspace, Failure> {
-    let opts = LoadOptions {
+    load_dir(&args.dir, &load_options(args)?)
+}
+
+/// What the stack is loaded with: the command line, and `CAIRN_VAR_NAME`
+/// variables from the environment.
+pub fn load_options(args: &StackArgs) -> Result<LoadOptions, Failure> {
+    Ok(LoadOptions {
         env: args.env.clone(),
         vars: parse_vars(&args.vars)?,
-    };
-    load_dir(&args.dir, &opts)
+        var_files: args.var_files.clone(),
+        env_vars: env_vars(),
+    })
+}
+
+fn env_vars() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix("CAIRN_VAR_").map(|n| (n.to_string(), v)))
+        .filter(|(n, _)| !n.is_empty())
+        .collect();
+    out.sort();
+    out
 }
 
 /// The configuration a saved plan was made from, unpacked in `unpacked`;
@@ -50,8 +67,10 @@ pub fn load_saved(
     let opts = LoadOptions {
         env: saved.env.clone(),
         vars: parse_vars(&saved.vars)?,
+        var_files: saved.var_files.iter().map(|f| unpacked.join(f)).collect(),
+        env_vars: saved.env_vars.clone(),
     };
-    let mut ws = load_dir(unpacked, &opts)?;
+    let mut ws = load_dir(&unpacked.join(&saved.stack_path), &opts)?;
     ws.stack.dir = stack_dir.to_path_buf();
     Ok(ws)
 }
@@ -75,17 +94,21 @@ fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Workspace, Failure> {
             items,
         }));
     }
+    let mut providers = Providers::default();
+    for name in stack.providers.keys() {
+        providers.insert(name.clone(), registry(provider_settings(&stack, name)));
+    }
     Ok(Workspace {
-        registry: registry(provider_settings(&stack)),
+        providers,
         stack,
         graph,
     })
 }
 
-fn provider_settings(stack: &Stack) -> AwsSettings {
+fn provider_settings(stack: &Stack, name: &str) -> AwsSettings {
     stack
         .providers
-        .get("aws")
+        .get(name)
         .map(|p| AwsSettings {
             region: p.region.clone(),
             profile: p.profile.clone(),
@@ -138,7 +161,7 @@ pub fn s3_settings(stack: &Stack) -> Result<S3Settings, Failure> {
 /// The state bucket is usually in the account of the resources: each AWS
 /// setting the backend leaves out is taken from `[provider.aws]`.
 pub fn s3_aws(stack: &Stack) -> cairn_aws::AwsContext {
-    let p = provider_settings(stack);
+    let p = provider_settings(stack, "aws");
     let b = &stack.backend;
     let pick = |k: &str, fallback: Option<String>| b.setting(k).map(str::to_string).or(fallback);
     cairn_aws::AwsContext::new(AwsSettings {

@@ -176,6 +176,129 @@ impl FromStr for Address {
     }
 }
 
+/// What `--target`, `--exclude` and `moved` blocks name: a resource (all
+/// of its instances, or one) or a module (all of its instances, or one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    Module(Vec<ModuleStep>),
+    /// Without an instance key it means every instance.
+    Resource(Address),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Module(steps) => {
+                let a = Address {
+                    module: steps.clone(),
+                    ..Address::managed("x", "x")
+                };
+                f.write_str(&a.module_path())
+            }
+            Target::Resource(a) => write!(f, "{a}"),
+        }
+    }
+}
+
+impl FromStr for Target {
+    type Err = AddressParseError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        if let Ok(a) = input.parse::<Address>() {
+            return Ok(Target::Resource(a));
+        }
+        let err = |reason: &str| AddressParseError {
+            input: input.to_string(),
+            reason: reason.into(),
+        };
+        let mut p = Parser { s: input, pos: 0 };
+        let mut steps = Vec::new();
+        loop {
+            if p.ident() != Some("module") || p.expect('.').is_err() {
+                return Err(err(
+                    "expected a resource address (aws_vpc.main, aws_subnet.private[\"a\"]) or a module (module.network)",
+                ));
+            }
+            let name = p.ident().ok_or_else(|| err("expected a module name"))?;
+            let key = p.key().map_err(|r| err(&r))?;
+            steps.push(ModuleStep {
+                name: name.to_string(),
+                key,
+            });
+            if p.pos == p.s.len() {
+                return Ok(Target::Module(steps));
+            }
+            if p.expect('.').is_err() {
+                return Err(err("unexpected text after the module"));
+            }
+            // What follows must be another module step: a resource after
+            // modules parses as an Address above.
+        }
+    }
+}
+
+fn step_matches(pattern: &ModuleStep, step: &ModuleStep) -> bool {
+    pattern.name == step.name && (pattern.key.is_none() || pattern.key == step.key)
+}
+
+impl Target {
+    /// Whether the address is (an instance of) what this names. A module
+    /// step or resource without a key matches every key.
+    pub fn matches(&self, a: &Address) -> bool {
+        match self {
+            Target::Module(steps) => {
+                a.module.len() >= steps.len()
+                    && steps.iter().zip(&a.module).all(|(p, s)| step_matches(p, s))
+            }
+            Target::Resource(t) => {
+                t.module.len() == a.module.len()
+                    && t.module
+                        .iter()
+                        .zip(&a.module)
+                        .all(|(p, s)| step_matches(p, s))
+                    && t.mode == a.mode
+                    && t.type_name == a.type_name
+                    && t.name == a.name
+                    && (t.key.is_none() || t.key == a.key)
+            }
+        }
+    }
+
+    /// Where a `moved` block from `self` to `to` puts the address, or
+    /// `None` if it is not moved. Keys the endpoints leave out are kept.
+    pub fn move_address(&self, to: &Target, a: &Address) -> Option<Address> {
+        if !self.matches(a) {
+            return None;
+        }
+        match (self, to) {
+            (Target::Resource(from), Target::Resource(dest)) => {
+                let key = match (&from.key, &dest.key) {
+                    (None, None) => a.key.clone(),
+                    (_, k) => k.clone(),
+                };
+                Some(Address {
+                    key,
+                    ..dest.clone()
+                })
+            }
+            (Target::Module(from), Target::Module(dest)) => {
+                let mut module = dest.clone();
+                if let (Some(last), Some(f)) = (module.last_mut(), from.last()) {
+                    if last.key.is_none() && f.key.is_none() {
+                        last.key = a.module[from.len() - 1].key.clone();
+                    }
+                }
+                module.extend(a.module[from.len()..].iter().cloned());
+                Some(Address {
+                    module,
+                    ..a.clone()
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
 struct Parser<'a> {
     s: &'a str,
     pos: usize,
@@ -293,6 +416,42 @@ mod tests {
         ] {
             assert!(s.parse::<Address>().is_err(), "{s} should not parse");
         }
+    }
+
+    #[test]
+    fn targets_match_instances_and_modules() {
+        let t = |s: &str| s.parse::<Target>().unwrap();
+        let a = |s: &str| s.parse::<Address>().unwrap();
+        assert!(t("aws_subnet.private").matches(&a("aws_subnet.private[\"a\"]")));
+        assert!(!t("aws_subnet.private[\"b\"]").matches(&a("aws_subnet.private[\"a\"]")));
+        assert!(t("module.network").matches(&a("module.network[\"eu\"].module.x.aws_vpc.main")));
+        assert!(!t("module.network[\"us\"]").matches(&a("module.network[\"eu\"].aws_vpc.main")));
+        assert!(!t("aws_vpc.main").matches(&a("module.network.aws_vpc.main")));
+        assert_eq!(
+            t("module.a[0].module.b").to_string(),
+            "module.a[0].module.b"
+        );
+        assert!("module.a.".parse::<Target>().is_err());
+        assert!("network".parse::<Target>().is_err());
+    }
+
+    #[test]
+    fn moves_keep_the_keys_the_endpoints_leave_out() {
+        let t = |s: &str| s.parse::<Target>().unwrap();
+        let a = |s: &str| s.parse::<Address>().unwrap();
+        let moved =
+            t("aws_vpc.this").move_address(&t("module.network.aws_vpc.this"), &a("aws_vpc.this"));
+        assert_eq!(moved.unwrap().to_string(), "module.network.aws_vpc.this");
+        let moved = t("aws_subnet.a").move_address(&t("aws_subnet.b"), &a("aws_subnet.a[\"x\"]"));
+        assert_eq!(moved.unwrap().to_string(), "aws_subnet.b[\"x\"]");
+        let moved =
+            t("module.old").move_address(&t("module.new"), &a("module.old[\"k\"].aws_vpc.v"));
+        assert_eq!(moved.unwrap().to_string(), "module.new[\"k\"].aws_vpc.v");
+        let moved = t("aws_vpc.x[0]").move_address(&t("aws_vpc.x"), &a("aws_vpc.x[0]"));
+        assert_eq!(moved.unwrap().to_string(), "aws_vpc.x");
+        assert!(t("aws_vpc.x")
+            .move_address(&t("aws_vpc.y"), &a("aws_vpc.z"))
+            .is_none());
     }
 
     #[test]

@@ -11,10 +11,10 @@ pub mod tags;
 pub mod value;
 mod value_serde;
 
-pub use address::{Address, AddressParseError, InstanceKey, Mode, ModuleStep};
+pub use address::{Address, AddressParseError, InstanceKey, Mode, ModuleStep, Target};
 pub use provider::{
-    DataSource, OpContext, ProviderError, ReadContext, ReadOutcome, ReadRequest, Registry,
-    Resource, ValidationIssue,
+    DataSource, OpContext, ProviderError, Providers, ReadContext, ReadOutcome, ReadRequest,
+    Registry, Resource, ValidationIssue,
 };
 pub use schema::{Attribute, Check, Presence, Schema, Type};
 pub use value::{Object, PathStep, Value};

@@ -166,6 +166,16 @@ pub trait Resource: Send + Sync {
         Ok(Vec::new())
     }
 
+    /// Reads an existing object by the id a user gives to `cairn import` or
+    /// an `[[import]]` block: `Gone` if there is none. By default, the
+    /// batched read with no prior attributes; types whose read needs them
+    /// (or whose import id is composite) override it.
+    async fn import(&self, id: &str, ctx: &ReadContext) -> Result<ReadOutcome, ProviderError> {
+        let prior = Object::new();
+        let mut out = self.read(&[ReadRequest { id, prior: &prior }], ctx).await?;
+        Ok(out.pop().unwrap_or(ReadOutcome::Gone))
+    }
+
     /// Applies the changed attributes in place and returns the new attributes.
     async fn update(
         &self,
@@ -231,5 +241,45 @@ impl Registry {
             crate::Mode::Managed => self.resource(type_name).map(|r| r.schema()),
             crate::Mode::Data => self.data_source(type_name).map(|d| d.schema()),
         }
+    }
+}
+
+/// Every configured provider: `aws` and its aliases (`aws.prod_db`), each
+/// a registry built from its own settings (region, account, endpoint).
+/// Schemas are the same in all of them.
+#[derive(Clone, Default)]
+pub struct Providers {
+    configs: BTreeMap<String, Registry>,
+}
+
+impl Providers {
+    /// One configuration, named `aws`.
+    pub fn single(registry: Registry) -> Self {
+        let mut p = Providers::default();
+        p.insert("aws", registry);
+        p
+    }
+    pub fn insert(&mut self, name: impl Into<String>, registry: Registry) {
+        self.configs.insert(name.into(), registry);
+    }
+    pub fn get(&self, name: &str) -> Option<&Registry> {
+        self.configs.get(name)
+    }
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.configs.keys().map(String::as_str)
+    }
+    /// A registry to read schemas from (they do not depend on settings).
+    pub fn schemas(&self) -> &Registry {
+        static EMPTY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+        self.configs
+            .get("aws")
+            .or_else(|| self.configs.values().next())
+            .unwrap_or_else(|| EMPTY.get_or_init(Registry::default))
+    }
+    pub fn resource(&self, provider: &str, type_name: &str) -> Option<&Arc<dyn Resource>> {
+        self.get(provider)?.resource(type_name)
+    }
+    pub fn data_source(&self, provider: &str, type_name: &str) -> Option<&Arc<dyn DataSource>> {
+        self.get(provider)?.data_source(type_name)
     }
 }

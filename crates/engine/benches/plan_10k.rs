@@ -105,6 +105,7 @@ fn main() {
     let state = generate(dir.path());
     let cloud = Cloud::new();
     let registry = cloud.registry();
+    let providers = cairn_core::Providers::single(registry.clone());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -127,11 +128,10 @@ fn main() {
             .block_on(cairn_engine::plan(
                 &stack,
                 &graph,
-                &registry,
+                &providers,
                 Some(state.clone()),
                 PlanOptions {
                     refresh: false,
-                    destroy: false,
                     ..Default::default()
                 },
             ))

@@ -12,18 +12,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cairn_core::{Address, Object, OpContext, ProviderError, Registry, Resource, Value};
+use cairn_core::{Address, Object, OpContext, ProviderError, Providers, Resource, Value};
 use cairn_lang::{Diagnostic, Stack};
 use cairn_state::{
-    Backend, OutputState, ResourceState, ResourceStatus, StateDocument, StateError, StateWriter,
-    Version, WrittenBy,
+    Backend, DeposedObject, OutputState, ResourceState, ResourceStatus, StateDocument, StateError,
+    StateWriter, Version, WrittenBy,
 };
 use tokio::task::JoinSet;
 
+use crate::desired::{evaluate, ignore_changes, mark_sensitive, planned_new, Desired};
 use crate::diff::diff;
 use crate::error::OperationError;
-use crate::plan::{evaluate_output, Action, Plan};
-use crate::scope::{evaluate, mark_sensitive, planned_new, Objects};
+use crate::graph::{ConfigGraph, Node, NodeKind};
+use crate::plan::{Action, Plan};
+use crate::values::Values;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {
@@ -129,6 +131,9 @@ impl ApplyOutcome {
 struct Op {
     change: usize,
     kind: OpKind,
+    /// Deletes the previous object of a create-before-destroy replacement
+    /// (or a deposed object an earlier apply left), not the current one.
+    deposed: Option<String>,
     /// Operations that must finish first.
     waits_for: usize,
     unblocks: Vec<usize>,
@@ -140,10 +145,12 @@ enum Done {
     Deleted,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn apply(
     plan: &Plan,
     stack: &Stack,
-    registry: &Registry,
+    graph: &ConfigGraph,
+    providers: &Providers,
     backend: Arc<dyn Backend>,
     version: Option<Version>,
     opts: ApplyOptions,
@@ -151,31 +158,22 @@ pub async fn apply(
     let mut ops = build_ops(plan);
     let mut state = plan.state.clone();
     let writer = StateWriter::spawn(backend, version, opts.written_by.clone());
-    let default_tags = stack
-        .providers
-        .get("aws")
-        .map(|p| p.default_tags.clone())
-        .unwrap_or_default();
     let emit = |e: ApplyEvent| {
         if let Some(sink) = &opts.events {
             sink(e)
         }
     };
-
-    let mut objects = Objects::default();
-    for (key, rs) in &state.resources {
-        if let Ok(a) = key.parse::<Address>() {
-            objects.set(a, &rs.attributes());
-        }
-    }
+    let mut values = Values::for_apply(stack, graph);
+    let mut diagnostics = prepare_values(&mut values, plan, graph);
+    let mut ancestors: HashMap<petgraph::graph::NodeIndex, Vec<petgraph::graph::NodeIndex>> =
+        HashMap::new();
 
     let mut ready: VecDeque<usize> = (0..ops.len()).filter(|&i| ops[i].waits_for == 0).collect();
     let mut running: JoinSet<(usize, Result<Done, ProviderError>)> = JoinSet::new();
     let mut started: HashMap<usize, Instant> = HashMap::new();
     let mut errors = Vec::new();
-    let mut diagnostics = Vec::new();
     let mut interrupted = false;
-    let mut halted = false;
+    let mut halted = !diagnostics.is_empty();
     let mut completed = 0;
     let mut ticker = tokio::time::interval(opts.progress_interval);
     ticker.tick().await;
@@ -193,14 +191,28 @@ pub async fn apply(
                 break;
             }
             let change = &plan.changes[ops[i].change];
-            if ops[i].kind == OpKind::Read {
-                let source = registry.data_source(&change.type_name).cloned();
-                let block = stack.resource(&change.address);
-                let (Some(source), Some(block)) = (source, block) else {
+            let kind = ops[i].kind;
+            let mut eval = |schema: &cairn_core::Schema| -> Result<Desired, Vec<Diagnostic>> {
+                let block = stack.resource(&change.address).ok_or_else(Vec::new)?;
+                desired_now(
+                    &mut values,
+                    &mut ancestors,
+                    graph,
+                    stack,
+                    &change.address,
+                    block,
+                    schema,
+                )
+            };
+            if kind == OpKind::Read {
+                let Some(source) = providers
+                    .data_source(&change.provider, &change.type_name)
+                    .cloned()
+                else {
                     halted = true;
                     break;
                 };
-                match evaluate(block, source.schema(), &objects) {
+                match eval(source.schema()) {
                     Err(mut d) => {
                         diagnostics.append(&mut d);
                         halted = true;
@@ -219,37 +231,28 @@ pub async fn apply(
                     }
                 }
             }
-            let Some(resource) = registry.resource(&change.type_name).cloned() else {
+            let Some(resource) = providers
+                .resource(&change.provider, &change.type_name)
+                .cloned()
+            else {
                 errors.push(OperationError {
                     address: change.address.clone(),
-                    action: ops[i].kind.verb(),
+                    action: kind.verb(),
                     error: ProviderError::new(
                         "cairn",
                         "UnknownType",
-                        format!("no provider offers `{}`", change.type_name),
+                        format!(
+                            "provider `{}` offers no `{}`",
+                            change.provider, change.type_name
+                        ),
                     ),
                 });
                 halted = true;
                 break;
             };
-            let ctx = OpContext {
-                address: change.address.clone(),
-                stack: stack.qualified_name(),
-                default_tags: default_tags.clone(),
-                idempotency_token: String::new(),
-                timeout: stack
-                    .resource(&change.address)
-                    .and_then(|b| b.timeouts.get(ops[i].kind.verb()))
-                    .unwrap_or(opts.timeout),
-            };
             let key = change.address.to_string();
-            let prior = state
-                .resources
-                .get(&key)
-                .map(|r| (r.id.clone(), r.attributes()));
-            let kind = ops[i].kind;
             let task = match kind {
-                OpKind::Delete => match prior {
+                OpKind::Delete => match prior_of(&state, &key, ops[i].deposed.as_deref()) {
                     Some((id, prior)) => Task::Delete { id, prior },
                     // Already gone from state (deleted outside cairn): nothing to do.
                     None => Task::Skip,
@@ -257,24 +260,39 @@ pub async fn apply(
                 // Handled above, before the resource lookup.
                 OpKind::Read => Task::Skip,
                 OpKind::Create | OpKind::Update => {
-                    let Some(block) = stack.resource(&change.address) else {
-                        halted = true;
-                        break;
-                    };
-                    match evaluate(block, resource.schema(), &objects) {
+                    let desired = match eval(resource.schema()) {
                         Err(mut d) => {
                             diagnostics.append(&mut d);
                             halted = true;
                             break;
                         }
-                        Ok(desired) => match (kind, prior) {
-                            (OpKind::Update, Some((id, prior))) => {
-                                let d = diff(
-                                    resource.schema(),
-                                    &desired.attrs,
-                                    &|n| desired.configured.contains(n),
+                        Ok(d) => d,
+                    };
+                    let block = stack.resource(&change.address);
+                    let prior = state
+                        .resources
+                        .get(&key)
+                        .map(|r| (r.id.clone(), r.attributes()));
+                    match (kind, prior) {
+                        (OpKind::Update, Some((id, prior))) => {
+                            let mut desired = desired;
+                            if let Some(b) = block {
+                                ignore_changes(
+                                    &mut desired,
                                     &prior,
+                                    resource.schema(),
+                                    &b.lifecycle.ignore_changes,
                                 );
+                            }
+                            let d = diff(
+                                resource.schema(),
+                                &desired.attrs,
+                                &|n| desired.configured.contains(n),
+                                &prior,
+                            );
+                            if d.is_empty() {
+                                Task::Unchanged(prior)
+                            } else {
                                 let mut planned = prior.clone();
                                 for name in &d.changed {
                                     planned.insert(
@@ -282,38 +300,47 @@ pub async fn apply(
                                         desired.attrs.get(name).cloned().unwrap_or_default(),
                                     );
                                 }
-                                if d.is_empty() {
-                                    Task::Unchanged(prior)
-                                } else {
-                                    Task::Update {
-                                        id,
-                                        prior,
-                                        planned,
-                                        changed: d.changed,
-                                    }
-                                }
-                            }
-                            _ => {
-                                let planned = planned_new(resource.schema(), &desired);
-                                let known_ids = state
-                                    .resources
-                                    .values()
-                                    .filter(|r| r.type_name == change.type_name)
-                                    .map(|r| r.id.clone())
-                                    .collect();
-                                Task::Create {
-                                    token: idempotency_token(&state.lineage, &key, &planned),
+                                Task::Update {
+                                    id,
+                                    prior,
                                     planned,
-                                    known_ids,
+                                    changed: d.changed,
                                 }
                             }
-                        },
+                        }
+                        _ => {
+                            let planned = planned_new(resource.schema(), &desired);
+                            let known_ids = state
+                                .resources
+                                .values()
+                                .filter(|r| r.type_name == change.type_name)
+                                .flat_map(|r| {
+                                    std::iter::once(r.id.clone())
+                                        .chain(r.deposed.iter().map(|d| d.id.clone()))
+                                })
+                                .collect();
+                            Task::Create {
+                                token: idempotency_token(&state.lineage, &key, &planned),
+                                planned,
+                                known_ids,
+                            }
+                        }
                     }
                 }
             };
             let ctx = OpContext {
+                address: change.address.clone(),
+                stack: stack.qualified_name(),
+                default_tags: stack
+                    .providers
+                    .get(&change.provider)
+                    .map(|p| p.default_tags.clone())
+                    .unwrap_or_default(),
                 idempotency_token: task.token(),
-                ..ctx
+                timeout: stack
+                    .resource(&change.address)
+                    .and_then(|b| b.timeouts.get(kind.verb()))
+                    .unwrap_or(opts.timeout),
             };
             emit(ApplyEvent::Started {
                 address: change.address.clone(),
@@ -354,9 +381,13 @@ pub async fn apply(
         let change = &plan.changes[ops[i].change];
         let key = change.address.to_string();
         let schema = if change.address.is_data() {
-            registry.data_source(&change.type_name).map(|d| d.schema())
+            providers
+                .data_source(&change.provider, &change.type_name)
+                .map(|d| d.schema())
         } else {
-            registry.resource(&change.type_name).map(|r| r.schema())
+            providers
+                .resource(&change.provider, &change.type_name)
+                .map(|r| r.schema())
         };
         let deps: Vec<String> = change.dependencies.iter().map(|d| d.to_string()).collect();
         match result {
@@ -371,11 +402,24 @@ pub async fn apply(
                     .or(change.id.as_deref())
                     .unwrap_or_default()
                     .to_string();
-                state.resources.insert(
-                    key,
-                    ResourceState::new(&change.type_name, &change.provider, &id, &obj, deps),
-                );
-                objects.set(change.address.clone(), &obj);
+                let mut rs =
+                    ResourceState::new(&change.type_name, &change.provider, &id, &obj, deps);
+                rs.prevent_destroy = stack
+                    .resource(&change.address)
+                    .is_some_and(|b| b.lifecycle.prevent_destroy);
+                if let Some(old) = state.resources.get(&key) {
+                    rs.deposed = old.deposed.clone();
+                    // The old object of a create-before-destroy replacement
+                    // waits, recorded, for its own delete.
+                    if change.action == Action::Replace
+                        && change.create_before_destroy
+                        && old.id != id
+                    {
+                        rs.deposed.push(DeposedObject::of(old));
+                    }
+                }
+                state.resources.insert(key, rs);
+                values.set_object(&change.address, Value::Map(obj));
                 emit(ApplyEvent::Finished {
                     address: change.address.clone(),
                     op: ops[i].kind,
@@ -384,8 +428,17 @@ pub async fn apply(
                 });
             }
             Ok(Done::Deleted) => {
-                state.resources.remove(&key);
-                objects.remove(&change.address);
+                match &ops[i].deposed {
+                    Some(id) => {
+                        if let Some(rs) = state.resources.get_mut(&key) {
+                            rs.deposed.retain(|d| d.id != *id);
+                        }
+                    }
+                    None => {
+                        state.resources.remove(&key);
+                        values.remove_object(&change.address);
+                    }
+                }
                 emit(ApplyEvent::Finished {
                     address: change.address.clone(),
                     op: ops[i].kind,
@@ -407,6 +460,15 @@ pub async fn apply(
                     let mut rs =
                         ResourceState::new(&change.type_name, &change.provider, &id, partial, deps);
                     rs.status = ResourceStatus::Tainted;
+                    if let Some(old) = state.resources.get(&key) {
+                        rs.deposed = old.deposed.clone();
+                        if change.action == Action::Replace
+                            && change.create_before_destroy
+                            && old.id != id
+                        {
+                            rs.deposed.push(DeposedObject::of(old));
+                        }
+                    }
                     state.resources.insert(key, rs);
                 }
                 emit(ApplyEvent::Failed {
@@ -447,17 +509,9 @@ pub async fn apply(
             ),
         });
     }
-    if !halted && !plan.destroy {
-        let mut outputs = std::collections::BTreeMap::new();
-        for o in &stack.outputs {
-            match evaluate_output(o, &objects) {
-                Ok(v) if v.is_wholly_known() => {
-                    outputs.insert(o.name.clone(), OutputState::new(&v));
-                }
-                Ok(_) => {}
-                Err(d) => diagnostics.push(d),
-            }
-        }
+    if !halted && !plan.destroy && plan.targets.is_empty() && plan.excludes.is_empty() {
+        let (outputs, mut d) = final_outputs(&mut values, &mut ancestors, graph, stack);
+        diagnostics.append(&mut d);
         state.outputs = outputs;
     } else if plan.destroy && errors.is_empty() && !interrupted {
         state.outputs.clear();
@@ -476,6 +530,141 @@ pub async fn apply(
         state,
         version,
     }
+}
+
+/// The id and attributes a delete works from: the current object, or the
+/// deposed one with this id.
+fn prior_of(state: &StateDocument, key: &str, deposed: Option<&str>) -> Option<(String, Object)> {
+    let rs = state.resources.get(key)?;
+    match deposed {
+        None => Some((rs.id.clone(), rs.attributes())),
+        Some(id) => rs
+            .deposed
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| (d.id.clone(), d.attributes())),
+    }
+}
+
+/// Instance keys as planned, and every object as the plan left it, so
+/// that evaluation during apply starts where the plan ended.
+fn prepare_values(values: &mut Values, plan: &Plan, graph: &ConfigGraph) -> Vec<Diagnostic> {
+    let mut initial: HashMap<String, Object> = plan
+        .state
+        .resources
+        .iter()
+        .map(|(k, rs)| (k.clone(), rs.attributes()))
+        .collect();
+    for c in plan.changes.iter().filter(|c| c.deposed.is_none()) {
+        if let Some(after) = &c.after {
+            initial.insert(c.address.to_string(), after.clone());
+        }
+    }
+    let mut errors = Vec::new();
+    for (ni, node) in graph.ordered() {
+        errors.extend(values.ensure(ni));
+        let NodeKind::Resource(r) = &node.kind else {
+            continue;
+        };
+        for i in 0..values.instances(node.tree).len() {
+            let Some(e) = values.expansion(node.tree, i, r) else {
+                continue;
+            };
+            let path = values.instances(node.tree)[i].path.clone();
+            for (key, _) in e.instances() {
+                let a = Address {
+                    module: path.clone(),
+                    mode: r.mode,
+                    type_name: r.type_name.clone(),
+                    name: r.name.clone(),
+                    key,
+                };
+                if let Some(obj) = initial.remove(&a.to_string()) {
+                    values.set_object(&a, Value::Map(obj));
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// A resource instance's desired attributes now: the values it is computed
+/// from (variables, locals, module outputs) are computed again first, from
+/// the objects as they are after the operations that completed.
+fn desired_now(
+    values: &mut Values,
+    ancestors: &mut HashMap<petgraph::graph::NodeIndex, Vec<petgraph::graph::NodeIndex>>,
+    graph: &ConfigGraph,
+    stack: &Stack,
+    address: &Address,
+    block: &cairn_lang::ResourceBlock,
+    schema: &cairn_core::Schema,
+) -> Result<Desired, Vec<Diagnostic>> {
+    let path: Vec<String> = address.module.iter().map(|s| s.name.clone()).collect();
+    let tree = stack
+        .module_at(&path)
+        .map(|(t, _)| t)
+        .ok_or_else(Vec::new)?;
+    let node = graph
+        .node(&Node {
+            tree,
+            kind: NodeKind::Resource(block.id()),
+        })
+        .ok_or_else(Vec::new)?;
+    let mut errors = Vec::new();
+    for a in ancestors
+        .entry(node)
+        .or_insert_with(|| graph.value_ancestors(node))
+        .clone()
+    {
+        errors.extend(values.ensure(a));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let Some((instance, repeat)) = values.instance_of(address) else {
+        return Err(vec![Diagnostic::new(format!(
+            "`{address}` is not an instance of the configuration as planned; plan again"
+        ))]);
+    };
+    evaluate(block, schema, &values.scope(tree, instance, &repeat))
+}
+
+/// The root outputs once everything is applied; only wholly known values
+/// are recorded.
+fn final_outputs(
+    values: &mut Values,
+    ancestors: &mut HashMap<petgraph::graph::NodeIndex, Vec<petgraph::graph::NodeIndex>>,
+    graph: &ConfigGraph,
+    stack: &Stack,
+) -> (
+    std::collections::BTreeMap<String, OutputState>,
+    Vec<Diagnostic>,
+) {
+    let mut outputs = std::collections::BTreeMap::new();
+    let mut errors = Vec::new();
+    for o in &stack.root().outputs {
+        let Some(node) = graph.node(&Node {
+            tree: 0,
+            kind: NodeKind::Output(o.name.clone()),
+        }) else {
+            continue;
+        };
+        for a in ancestors
+            .entry(node)
+            .or_insert_with(|| graph.value_ancestors(node))
+            .clone()
+        {
+            errors.extend(values.ensure(a));
+        }
+        errors.extend(values.ensure(node));
+        if let Some(v) = values.output(&o.name) {
+            if v.is_wholly_known() {
+                outputs.insert(o.name.clone(), OutputState::new(v));
+            }
+        }
+    }
+    (outputs, errors)
 }
 
 enum Task {
@@ -617,13 +806,18 @@ fn idempotency_token(lineage: &str, address: &str, planned: &Object) -> String {
 /// Turns the plan's changes into operations with their ordering edges.
 fn build_ops(plan: &Plan) -> Vec<Op> {
     let mut ops: Vec<Op> = Vec::new();
+    // Creates, updates and reads of each address; deletes of its current
+    // object (for create_before_destroy, of the object it replaces); and
+    // deletes of objects an earlier replacement left deposed.
     let mut create_or_update: HashMap<&Address, usize> = HashMap::new();
     let mut delete: HashMap<&Address, usize> = HashMap::new();
+    let mut deposed: HashMap<&Address, Vec<usize>> = HashMap::new();
     for (ci, c) in plan.changes.iter().enumerate() {
-        let mut push = |kind| {
+        let mut push = |kind, deposed: Option<String>| {
             ops.push(Op {
                 change: ci,
                 kind,
+                deposed,
                 waits_for: 0,
                 unblocks: Vec::new(),
             });
@@ -632,33 +826,60 @@ fn build_ops(plan: &Plan) -> Vec<Op> {
         match c.action {
             Action::NoOp => {}
             Action::Create => {
-                create_or_update.insert(&c.address, push(OpKind::Create));
+                create_or_update.insert(&c.address, push(OpKind::Create, None));
             }
             Action::Update => {
-                create_or_update.insert(&c.address, push(OpKind::Update));
-            }
-            Action::Delete => {
-                delete.insert(&c.address, push(OpKind::Delete));
+                create_or_update.insert(&c.address, push(OpKind::Update, None));
             }
             Action::Read => {
-                create_or_update.insert(&c.address, push(OpKind::Read));
+                create_or_update.insert(&c.address, push(OpKind::Read, None));
+            }
+            Action::Delete if c.deposed.is_some() => {
+                let op = push(OpKind::Delete, c.deposed.clone());
+                deposed.entry(&c.address).or_default().push(op);
+            }
+            Action::Delete => {
+                delete.insert(&c.address, push(OpKind::Delete, None));
+            }
+            Action::Replace if c.create_before_destroy => {
+                create_or_update.insert(&c.address, push(OpKind::Create, None));
+                delete.insert(&c.address, push(OpKind::Delete, c.id.clone()));
             }
             Action::Replace => {
-                delete.insert(&c.address, push(OpKind::Delete));
-                create_or_update.insert(&c.address, push(OpKind::Create));
+                delete.insert(&c.address, push(OpKind::Delete, None));
+                create_or_update.insert(&c.address, push(OpKind::Create, None));
             }
         }
     }
+    let cbd = |a: &Address| {
+        plan.changes.iter().any(|c| {
+            c.address == *a
+                && c.deposed.is_none()
+                && c.action == Action::Replace
+                && c.create_before_destroy
+        })
+    };
     let mut edges: Vec<(usize, usize)> = Vec::new();
-    for c in &plan.changes {
+    for c in plan.changes.iter().filter(|c| c.deposed.is_none()) {
         if let Some(&op) = create_or_update.get(&c.address) {
             for dep in &c.dependencies {
                 if let Some(&before) = create_or_update.get(dep) {
                     edges.push((before, op));
                 }
+                // The object a create-before-destroy replaces goes only
+                // after what depended on it points at the new one.
+                if let Some(&old) = delete.get(dep) {
+                    if cbd(dep) {
+                        edges.push((op, old));
+                    }
+                }
             }
             if let Some(&del) = delete.get(&c.address) {
-                edges.push((del, op));
+                if cbd(&c.address) {
+                    edges.push((op, del));
+                } else {
+                    edges.push((del, op));
+                }
             }
         }
         if let Some(&del) = delete.get(&c.address) {
@@ -674,6 +895,16 @@ fn build_ops(plan: &Plan) -> Vec<Op> {
                 {
                     edges.push((del, dep_del));
                 }
+            }
+        }
+        // Objects left deposed go before anything else at their address.
+        for &dd in deposed.get(&c.address).map(Vec::as_slice).unwrap_or(&[]) {
+            for op in create_or_update
+                .get(&c.address)
+                .into_iter()
+                .chain(delete.get(&c.address))
+            {
+                edges.push((dd, *op));
             }
         }
     }
@@ -699,8 +930,10 @@ fn build_ops(plan: &Plan) -> Vec<Op> {
     edges.sort_unstable();
     edges.dedup();
     for (before, after) in edges {
-        ops[before].unblocks.push(after);
-        ops[after].waits_for += 1;
+        if before != after {
+            ops[before].unblocks.push(after);
+            ops[after].waits_for += 1;
+        }
     }
     ops
 }

@@ -7,25 +7,9 @@
 use std::collections::HashMap;
 
 use cairn_core::schema::parse_ipv4_cidr;
-use cairn_core::Address;
-use cairn_lang::{Diagnostic, Expr, ExprKind, ResourceBlock, Span, Stack};
-
-/// A literal string attribute with its span.
-fn literal<'a>(block: &'a ResourceBlock, attr: &str) -> Option<(&'a str, Span)> {
-    let e = block.attributes.get(attr)?;
-    match &e.kind {
-        ExprKind::Literal(v) => v.0.as_str().map(|s| (s, e.span)),
-        _ => None,
-    }
-}
-
-/// The managed resource an attribute refers to as a whole (`${aws_vpc.x.id}`).
-fn target<'a>(block: &'a ResourceBlock, attr: &str) -> Option<&'a Address> {
-    match &block.attributes.get(attr)?.kind {
-        ExprKind::Ref(r) if !r.address().is_data() => Some(r.address()),
-        _ => None,
-    }
-}
+use cairn_lang::{
+    Diagnostic, ExprKind, ResourceBlock, ResourceRef, Scope, Span, Stack, StaticScope, Subject,
+};
 
 type Net = (u32, u8);
 
@@ -42,29 +26,77 @@ fn overlap(a: Net, b: Net) -> bool {
     contains(a, b) || contains(b, a)
 }
 
+/// The cross-resource checks, for every module configuration once: values
+/// written in the files or computed from the root's variables count.
 pub fn check(stack: &Stack) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let by_address: HashMap<&Address, &ResourceBlock> =
-        stack.resources.iter().map(|r| (&r.address, r)).collect();
-    let vpc_cidr = |a: &Address| -> Option<(Net, &str, Span)> {
-        let b = by_address.get(a)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for node in &stack.tree {
+        if seen.insert(node.module) {
+            let scope = StaticScope::of(stack, node.module);
+            let region = stack.providers.get("aws").and_then(|p| p.region.clone());
+            let blocks = &stack.modules[node.module].resources;
+            let repeated = |b: &ResourceBlock| b.repetition.is_some();
+            // Per-instance values of repeated blocks are not known here.
+            let singles: Vec<&ResourceBlock> = blocks.iter().filter(|b| !repeated(b)).collect();
+            module(&mut out, &singles, &scope, node, stack, region.as_deref());
+        }
+    }
+    out
+}
+
+/// A known string attribute with its span.
+fn known(block: &ResourceBlock, attr: &str, scope: &dyn Scope) -> Option<(String, Span)> {
+    let e = block.attributes.get(attr)?;
+    let v = e.eval(scope).ok()?;
+    v.as_str()
+        .filter(|_| v.is_wholly_known() && !v.is_sensitive())
+        .map(|s| (s.to_string(), e.span))
+}
+
+/// The managed resource an attribute refers to as a whole (`${aws_vpc.x.id}`).
+fn target<'a>(block: &'a ResourceBlock, attr: &str) -> Option<&'a ResourceRef> {
+    match &block.attributes.get(attr)?.kind {
+        ExprKind::Ref(r) => match &r.subject {
+            Subject::Resource(t) if t.mode == cairn_core::Mode::Managed => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn module(
+    out: &mut Vec<Diagnostic>,
+    blocks: &[&ResourceBlock],
+    scope: &dyn Scope,
+    node: &cairn_lang::ModuleNode,
+    stack: &Stack,
+    default_region: Option<&str>,
+) {
+    let by_ref: HashMap<ResourceRef, &ResourceBlock> =
+        blocks.iter().map(|b| (b.id(), *b)).collect();
+    let vpc_cidr = |r: &ResourceRef| -> Option<(Net, String, Span)> {
+        let b = by_ref.get(r)?;
         if b.address.type_name != "aws_vpc" {
             return None;
         }
-        let (s, span) = literal(b, "cidr_block")?;
-        Some((net(s)?, s, span))
+        let (s, span) = known(b, "cidr_block", scope)?;
+        Some((net(&s)?, s, span))
     };
-    let region = stack.providers.get("aws").and_then(|p| p.region.clone());
 
     // Subnets: inside their VPC, apart from each other, in the region.
-    let mut seen: HashMap<&Address, Vec<(Net, &str, &Address)>> = HashMap::new();
-    for b in stack
-        .resources
+    let mut seen: HashMap<&ResourceRef, Vec<(Net, String, &ResourceBlock)>> = HashMap::new();
+    for b in blocks
         .iter()
         .filter(|r| !r.address.is_data() && r.address.type_name == "aws_subnet")
     {
-        if let (Some(region), Some((zone, span))) = (&region, literal(b, "availability_zone")) {
-            let in_region = zone.strip_prefix(region.as_str()).is_some_and(|rest| {
+        let provider = stack.provider_of(node, b);
+        let region = match stack.providers.get(&provider) {
+            Some(p) => p.region.as_deref(),
+            None => default_region,
+        };
+        if let (Some(region), Some((zone, span))) = (region, known(b, "availability_zone", scope)) {
+            let in_region = zone.strip_prefix(region).is_some_and(|rest| {
                 rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase())
             });
             if !in_region {
@@ -81,11 +113,11 @@ pub fn check(stack: &Stack) -> Vec<Diagnostic> {
                 );
             }
         }
-        let (Some((cidr, span)), Some(vpc)) = (literal(b, "cidr_block"), target(b, "vpc_id"))
+        let (Some((cidr, span)), Some(vpc)) = (known(b, "cidr_block", scope), target(b, "vpc_id"))
         else {
             continue;
         };
-        let Some(mine) = net(cidr) else { continue };
+        let Some(mine) = net(&cidr) else { continue };
         if let Some((outer, outer_text, outer_span)) = vpc_cidr(vpc) {
             if !contains(outer, mine) {
                 out.push(
@@ -99,25 +131,23 @@ pub fn check(stack: &Stack) -> Vec<Diagnostic> {
         }
         let others = seen.entry(vpc).or_default();
         if let Some((_, other_text, other)) = others.iter().find(|(n, _, _)| overlap(*n, mine)) {
-            let other_span = by_address
-                .get(other)
-                .and_then(|o| literal(o, "cidr_block"))
-                .map(|(_, s)| s);
             let mut d = Diagnostic::at(
-                format!("subnet `{cidr}` overlaps `{other_text}` of {other} in the same VPC"),
+                format!(
+                    "subnet `{cidr}` overlaps `{other_text}` of {} in the same VPC",
+                    other.address
+                ),
                 span,
             );
-            if let Some(s) = other_span {
+            if let Some((_, s)) = known(other, "cidr_block", scope) {
                 d = d.note(s, "the other subnet");
             }
             out.push(d);
         }
-        others.push((mine, cidr, &b.address));
+        others.push((mine, cidr, b));
     }
 
     // Peering: the two networks must not overlap.
-    for b in stack
-        .resources
+    for b in blocks
         .iter()
         .filter(|r| !r.address.is_data() && r.address.type_name == "aws_vpc_peering_connection")
     {
@@ -129,7 +159,7 @@ pub fn check(stack: &Stack) -> Vec<Diagnostic> {
                 let span = b
                     .attributes
                     .get("peer_vpc_id")
-                    .map(|e: &Expr| e.span)
+                    .map(|e| e.span)
                     .unwrap_or(b.span);
                 out.push(
                     Diagnostic::at(
@@ -141,7 +171,6 @@ pub fn check(stack: &Stack) -> Vec<Diagnostic> {
             }
         }
     }
-    out
 }
 
 #[cfg(test)]

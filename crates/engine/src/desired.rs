@@ -1,32 +1,12 @@
-//! Values of resources as the engine knows them at one moment, and the
-//! evaluation of a resource block against them.
+//! A resource instance's desired attributes: its block evaluated in the
+//! instance's scope, defaults filled in, sensitive attributes marked, and
+//! `lifecycle.ignore_changes` applied against the live object.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use cairn_core::{Address, Object, Presence, Schema, Value};
-use cairn_lang::{Diagnostic, ResourceBlock, Scope};
-
-/// The known (or partly unknown) attributes of each resource, by
-/// configuration address.
-#[derive(Default)]
-pub struct Objects {
-    objects: HashMap<Address, Value>,
-}
-
-impl Objects {
-    pub fn set(&mut self, a: Address, attrs: &Object) {
-        self.objects.insert(a, Value::Map(attrs.clone()));
-    }
-    pub fn remove(&mut self, a: &Address) {
-        self.objects.remove(a);
-    }
-}
-
-impl Scope for Objects {
-    fn object(&self, address: &Address) -> Option<Value> {
-        self.objects.get(address).cloned()
-    }
-}
+use cairn_core::value::PathStep;
+use cairn_core::{Object, Presence, Schema, Value};
+use cairn_lang::{Diagnostic, IgnoreChanges, ResourceBlock, Scope};
 
 /// The desired attributes of a resource: configured values evaluated,
 /// defaults filled in, schema-sensitive attributes marked. Values that are
@@ -131,4 +111,80 @@ pub fn planned_new(schema: &Schema, desired: &Desired) -> Object {
         }
     }
     after
+}
+
+/// `lifecycle.ignore_changes`: the ignored paths take the live object's
+/// values, so configuration does not change them on an existing object
+/// (a create still uses the configuration).
+pub fn ignore_changes(
+    desired: &mut Desired,
+    live: &Object,
+    schema: &Schema,
+    ignore: &IgnoreChanges,
+) {
+    match ignore {
+        IgnoreChanges::None => {}
+        IgnoreChanges::All => {
+            for (name, attr) in &schema.attributes {
+                if attr.is_configurable() {
+                    desired.attrs.insert(
+                        name.to_string(),
+                        live.get(*name).cloned().unwrap_or(Value::Null),
+                    );
+                }
+            }
+        }
+        IgnoreChanges::Paths(paths) => {
+            for path in paths {
+                let Some((PathStep::Key(first), rest)) = path.split_first() else {
+                    continue;
+                };
+                let live_value = live.get(first).and_then(|v| v.get_path(rest)).cloned();
+                let slot = desired.attrs.entry(first.clone()).or_insert(Value::Null);
+                set_path(slot, rest, live_value);
+            }
+        }
+    }
+}
+
+/// Sets (or with `None`, removes) the value at `path` inside `v`.
+fn set_path(v: &mut Value, path: &[PathStep], new: Option<Value>) {
+    let Some((step, rest)) = path.split_first() else {
+        *v = new.unwrap_or(Value::Null);
+        return;
+    };
+    if let Value::Sensitive(inner) = v {
+        set_path(inner, path, new);
+        return;
+    }
+    match (v, step) {
+        (Value::Map(m), PathStep::Key(k)) => {
+            if rest.is_empty() {
+                match new {
+                    Some(n) => {
+                        m.insert(k.clone(), n);
+                    }
+                    None => {
+                        m.remove(k);
+                    }
+                }
+            } else if let Some(child) = m.get_mut(k) {
+                set_path(child, rest, new);
+            }
+        }
+        (Value::List(l), PathStep::Index(i)) => {
+            if let Some(child) = l.get_mut(*i) {
+                set_path(child, rest, new);
+            }
+        }
+        (slot @ Value::Null, PathStep::Key(k)) => {
+            if let Some(n) = new {
+                let mut m = Object::new();
+                m.insert(k.clone(), Value::Null);
+                *slot = Value::Map(m);
+                set_path(slot, path, Some(n));
+            }
+        }
+        _ => {}
+    }
 }

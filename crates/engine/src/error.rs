@@ -27,6 +27,12 @@ pub enum EngineError {
         "state records `{address}` of type `{type_name}`, which no configured provider offers"
     )]
     UnknownType { address: String, type_name: String },
+    /// State records a resource of a provider configuration the stack no
+    /// longer has.
+    #[error(
+        "state records `{address}` as managed through provider `{provider}`, which the stack no longer configures; restore [provider.{provider}] until it is destroyed"
+    )]
+    UnknownProvider { address: String, provider: String },
     #[error("state records an invalid address `{0}`")]
     BadAddress(String),
 }

@@ -8,19 +8,24 @@
 
 pub mod apply;
 pub mod checks;
+pub mod desired;
 pub mod diff;
 pub mod error;
 pub mod gates;
 pub mod graph;
+pub mod moves;
 pub mod plan;
 pub mod plan_json;
 pub mod refresh;
 pub mod render;
 pub mod render_markdown;
-pub mod scope;
+pub mod targets;
 pub mod testing;
+pub mod values;
 
 pub use apply::{apply, ApplyEvent, ApplyOptions, ApplyOutcome};
 pub use error::{EngineError, OperationError};
 pub use graph::ConfigGraph;
-pub use plan::{plan, Action, Drift, OutputChange, Plan, PlanOptions, Reason, ResourceChange};
+pub use plan::{
+    plan, Action, Drift, Move, OutputChange, Plan, PlanOptions, Reason, ResourceChange,
+};

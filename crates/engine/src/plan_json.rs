@@ -13,7 +13,7 @@ use crate::plan::{Action, Drift, DriftKind, OutputChange, Plan, Reason, Resource
 
 /// The version of this document's layout: minor for additions, major for
 /// changes that can break a reader.
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 pub fn plan_json(plan: &Plan) -> J {
     let counts = plan.counts();
@@ -29,6 +29,8 @@ pub fn plan_json(plan: &Plan) -> J {
             "lineage": plan.state_existed.then_some(&plan.state.lineage),
             "serial": plan.state_existed.then_some(plan.state.serial),
         },
+        "targets": plan.targets,
+        "excludes": plan.excludes,
         "resource_changes": plan.changes.iter().map(resource_change).collect::<Vec<_>>(),
         "resource_drift": plan.drift.iter().map(drift).collect::<Vec<_>>(),
         "output_changes": plan
@@ -37,6 +39,7 @@ pub fn plan_json(plan: &Plan) -> J {
             .map(|o| (o.name.clone(), output_change(o)))
             .collect::<Map<_, _>>(),
         "summary": {
+            "import": counts.import,
             "add": counts.add,
             "change": counts.change,
             "destroy": counts.destroy,
@@ -46,12 +49,14 @@ pub fn plan_json(plan: &Plan) -> J {
     })
 }
 
-/// Terraform's action lists.
-pub fn actions(a: Action) -> &'static [&'static str] {
-    match a {
+/// Terraform's action lists (a create-before-destroy replacement lists
+/// the create first).
+pub fn actions(c: &ResourceChange) -> &'static [&'static str] {
+    match c.action {
         Action::NoOp => &["no-op"],
         Action::Create => &["create"],
         Action::Update => &["update"],
+        Action::Replace if c.create_before_destroy => &["create", "delete"],
         Action::Replace => &["delete", "create"],
         Action::Delete => &["delete"],
         Action::Read => &["read"],
@@ -70,7 +75,7 @@ fn resource_change(c: &ResourceChange) -> J {
         })
         .collect();
     let mut change = json!({
-        "actions": actions(c.action),
+        "actions": actions(c),
         "before": before,
         "after": after,
         "after_unknown": after_unknown,
@@ -80,7 +85,16 @@ fn resource_change(c: &ResourceChange) -> J {
     if !replace_paths.is_empty() {
         change["replace_paths"] = J::Array(replace_paths);
     }
+    if let Some(id) = &c.importing {
+        change["importing"] = json!({ "id": id });
+    }
     let mut out = address_fields(&c.address);
+    if let Some(from) = &c.moved_from {
+        out.insert("previous_address".into(), json!(from.to_string()));
+    }
+    if let Some(id) = &c.deposed {
+        out.insert("deposed".into(), json!(id));
+    }
     out.insert("provider_name".into(), json!(c.provider));
     out.insert("change".into(), change);
     if let Some(r) = action_reason(c) {
@@ -130,7 +144,13 @@ fn action_reason(c: &ResourceChange) -> Option<&'static str> {
         Reason::Tainted => Some("replace_because_tainted"),
         Reason::ForceNew(_) => Some("replace_because_cannot_update"),
         Reason::NotInConfig => Some("delete_because_no_resource_config"),
-        Reason::Gone | Reason::Destroy | Reason::Adopt(_) => None,
+        Reason::ReplaceTriggeredBy(_) => Some("replace_by_triggers"),
+        Reason::NoInstance(_) => Some(match &c.address.key {
+            Some(cairn_core::InstanceKey::Int(_)) => "delete_because_count_index",
+            Some(cairn_core::InstanceKey::Str(_)) => "delete_because_each_key",
+            None => "delete_because_no_module",
+        }),
+        Reason::Gone | Reason::Destroy | Reason::Adopt(_) | Reason::Deposed => None,
     })
 }
 
@@ -147,6 +167,9 @@ pub fn reason_text(c: &ResourceChange) -> Option<String> {
             Reason::Gone => "deleted outside cairn: it will be created again".into(),
             Reason::Tainted => "tainted: a previous apply created it but could not finish".into(),
             Reason::NotInConfig => "no longer in the configuration".into(),
+            Reason::NoInstance(why) => format!("no longer configured: {why}"),
+            Reason::ReplaceTriggeredBy(r) => format!("replace_triggered_by: {r} changes"),
+            Reason::Deposed => "the previous object of a create-before-destroy replacement".into(),
             Reason::Destroy => "destroy requested".into(),
             Reason::Adopt(id) => format!(
                 "adopt: {id} was created by an interrupted apply and carries this address's ownership tags"

@@ -1,35 +1,43 @@
 //! Refresh: read every resource recorded in state from its provider, one
-//! batched call per resource type, all types concurrently.
+//! batched call per provider configuration and resource type, all of them
+//! concurrently.
 
 use std::collections::{BTreeMap, HashMap};
 
 use cairn_core::provider::ReadContext;
 use cairn_core::value::Path;
-use cairn_core::{Address, Object, ReadOutcome, ReadRequest, Registry};
+use cairn_core::{Address, Object, Providers, ReadOutcome, ReadRequest};
+use cairn_lang::Stack;
 use cairn_state::StateDocument;
 use futures::future::join_all;
 
+use crate::desired::mark_sensitive;
 use crate::error::{EngineError, OperationError};
-use crate::scope::mark_sensitive;
 
 /// Per state address: the live attributes, or `None` if the resource is gone.
 pub type Refreshed = BTreeMap<String, Option<Object>>;
 
 pub async fn refresh(
     state: &StateDocument,
-    registry: &Registry,
-    ctx: &ReadContext,
+    providers: &Providers,
+    stack: &Stack,
 ) -> Result<Refreshed, EngineError> {
-    // Per type: (state address, prior attributes, their sensitive paths).
+    // Per provider and type: (state address, prior attributes, their sensitive paths).
     type Batch<'a> = Vec<(&'a String, Object, Vec<Path>)>;
-    let mut by_type: HashMap<&str, Batch> = HashMap::new();
+    let mut by_type: HashMap<(&str, &str), Batch> = HashMap::new();
     // Data sources are read by the plan itself, never refreshed.
     for (addr, rs) in state
         .resources
         .iter()
         .filter(|(a, _)| !a.starts_with("data.") && !a.contains(".data."))
     {
-        if registry.resource(&rs.type_name).is_none() {
+        if providers.get(&rs.provider).is_none() {
+            return Err(EngineError::UnknownProvider {
+                address: addr.clone(),
+                provider: rs.provider.clone(),
+            });
+        }
+        if providers.resource(&rs.provider, &rs.type_name).is_none() {
             return Err(EngineError::UnknownType {
                 address: addr.clone(),
                 type_name: rs.type_name.clone(),
@@ -38,71 +46,80 @@ pub async fn refresh(
         let prior = rs.attributes();
         let marks = cairn_core::Value::Map(prior.clone()).sensitive_paths();
         by_type
-            .entry(rs.type_name.as_str())
+            .entry((rs.provider.as_str(), rs.type_name.as_str()))
             .or_default()
             .push((addr, prior, marks));
     }
-    let reads = by_type.into_iter().map(|(type_name, items)| async move {
-        let Some(resource) = registry.resource(type_name) else {
-            return Err(Vec::new());
-        };
-        let ids: Vec<&str> = items
-            .iter()
-            .map(|(a, _, _)| state.resources[*a].id.as_str())
-            .collect();
-        let requests: Vec<ReadRequest> = items
-            .iter()
-            .zip(&ids)
-            .map(|((_, prior, _), id)| ReadRequest { id, prior })
-            .collect();
-        tracing::debug!(type_name, count = requests.len(), "refresh");
-        match resource.read(&requests, ctx).await {
-            Ok(outcomes) if outcomes.len() == items.len() => {
-                let mut out = Vec::with_capacity(items.len());
-                for ((addr, _, marks), outcome) in items.iter().zip(outcomes) {
-                    let live = match outcome {
-                        ReadOutcome::Gone => None,
-                        ReadOutcome::Live(mut obj) => {
-                            mark_sensitive(resource.schema(), &mut obj);
-                            let mut v = cairn_core::Value::Map(obj);
-                            v.mark_paths(marks);
-                            v.as_map().cloned()
-                        }
-                    };
-                    out.push(((*addr).clone(), live));
+    let reads = by_type
+        .into_iter()
+        .map(|((provider, type_name), items)| async move {
+            let Some(resource) = providers.resource(provider, type_name) else {
+                return Err(Vec::new());
+            };
+            let ctx = &ReadContext {
+                default_tags: stack
+                    .providers
+                    .get(provider)
+                    .map(|p| p.default_tags.clone())
+                    .unwrap_or_default(),
+            };
+            let ids: Vec<&str> = items
+                .iter()
+                .map(|(a, _, _)| state.resources[*a].id.as_str())
+                .collect();
+            let requests: Vec<ReadRequest> = items
+                .iter()
+                .zip(&ids)
+                .map(|((_, prior, _), id)| ReadRequest { id, prior })
+                .collect();
+            tracing::debug!(provider, type_name, count = requests.len(), "refresh");
+            match resource.read(&requests, ctx).await {
+                Ok(outcomes) if outcomes.len() == items.len() => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for ((addr, _, marks), outcome) in items.iter().zip(outcomes) {
+                        let live = match outcome {
+                            ReadOutcome::Gone => None,
+                            ReadOutcome::Live(mut obj) => {
+                                mark_sensitive(resource.schema(), &mut obj);
+                                let mut v = cairn_core::Value::Map(obj);
+                                v.mark_paths(marks);
+                                v.as_map().cloned()
+                            }
+                        };
+                        out.push(((*addr).clone(), live));
+                    }
+                    Ok(out)
                 }
-                Ok(out)
-            }
-            Ok(outcomes) => Err(items
-                .iter()
-                .map(|(addr, _, _)| OperationError {
-                    address: addr
-                        .parse()
-                        .unwrap_or_else(|_| Address::managed(type_name, "?")),
-                    action: "read",
-                    error: cairn_core::ProviderError::new(
-                        format!("{type_name}:read"),
-                        "InvalidResponse",
-                        format!(
-                            "the provider returned {} results for {} resources",
-                            outcomes.len(),
-                            items.len()
+                Ok(outcomes) => Err(items
+                    .iter()
+                    .map(|(addr, _, _)| OperationError {
+                        address: addr
+                            .parse()
+                            .unwrap_or_else(|_| Address::managed(type_name, "?")),
+                        action: "read",
+                        error: cairn_core::ProviderError::new(
+                            format!("{type_name}:read"),
+                            "InvalidResponse",
+                            format!(
+                                "the provider returned {} results for {} resources",
+                                outcomes.len(),
+                                items.len()
+                            ),
                         ),
-                    ),
-                })
-                .collect()),
-            Err(e) => Err(items
-                .iter()
-                .map(|(addr, _, _)| OperationError {
-                    address: addr
-                        .parse()
-                        .unwrap_or_else(|_| Address::managed(type_name, "?")),
-                    action: "read",
-                    error: e.clone(),
-                })
-                .collect()),
-        }
-    });
+                    })
+                    .collect()),
+                Err(e) => Err(items
+                    .iter()
+                    .map(|(addr, _, _)| OperationError {
+                        address: addr
+                            .parse()
+                            .unwrap_or_else(|_| Address::managed(type_name, "?")),
+                        action: "read",
+                        error: e.clone(),
+                    })
+                    .collect()),
+            }
+        });
     let mut refreshed = Refreshed::new();
     let mut errors = Vec::new();
     for r in join_all(reads).await {

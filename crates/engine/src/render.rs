@@ -32,10 +32,23 @@ pub fn plan_text(plan: &Plan) -> String {
         }
         return out;
     }
+    if !plan.targets.is_empty() || !plan.excludes.is_empty() {
+        let flags: Vec<String> = plan
+            .targets
+            .iter()
+            .map(|t| format!("--target {t}"))
+            .chain(plan.excludes.iter().map(|t| format!("--exclude {t}")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Note: this plan covers part of the configuration ({}): changes elsewhere are not shown. Use it for exceptional cases, not routinely.\n",
+            flags.join(" ")
+        );
+    }
     let changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action != Action::NoOp || c.importing.is_some() || c.moved_from.is_some())
         .collect();
     let output_changes: Vec<_> = plan.outputs.iter().filter(|o| o.is_change()).collect();
     if changes.is_empty() && output_changes.is_empty() {
@@ -49,9 +62,14 @@ pub fn plan_text(plan: &Plan) -> String {
             out.push('\n');
         }
         let n = plan.counts();
+        let import = if n.import > 0 {
+            format!("{} to import, ", n.import)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "Plan: {} to add, {} to change, {} to destroy.",
+            "Plan: {import}{} to add, {} to change, {} to destroy.",
             n.add, n.change, n.destroy
         );
     }
@@ -90,9 +108,23 @@ fn header(c: &ResourceChange) -> (&'static str, String) {
         }
         Action::Create => ("  +", format!("{a} will be created")),
         Action::Update => ("  ~", format!("{a} will be updated in-place")),
+        Action::Replace if c.create_before_destroy => (
+            "+/-",
+            format!("{a} must be replaced (the new object is created first)"),
+        ),
         Action::Replace => ("-/+", format!("{a} must be replaced")),
-        Action::Delete => ("  -", format!("{a} will be destroyed")),
-        Action::NoOp => ("   ", format!("{a} is unchanged")),
+        Action::Delete => match &c.deposed {
+            Some(id) => (
+                "  -",
+                format!("{a} (deposed object {id}) will be destroyed"),
+            ),
+            None => ("  -", format!("{a} will be destroyed")),
+        },
+        Action::NoOp if c.importing.is_some() => ("   ", format!("{a} will be imported")),
+        Action::NoOp => match &c.moved_from {
+            Some(from) => ("   ", format!("{from} has moved to {a}")),
+            None => ("   ", format!("{a} is unchanged")),
+        },
         Action::Read => (" <=", format!("{a} will be read during apply")),
     }
 }
@@ -109,12 +141,26 @@ pub fn change_text(out: &mut String, c: &ResourceChange) {
                     .to_string()
             }
             Reason::NotInConfig => format!("(because {} is not in the configuration)", c.address),
+            Reason::NoInstance(why) => format!("(because {why})"),
+            Reason::ReplaceTriggeredBy(r) => format!("(because replace_triggered_by: {r} changes)"),
+            Reason::Deposed => {
+                "(the object a create-before-destroy replacement replaced: its deletion did not complete)".to_string()
+            }
             Reason::Adopt(id) => format!(
                 "(adopts {id}, which an interrupted apply created: found by its ownership tags)"
             ),
             Reason::ForceNew(_) | Reason::Destroy => continue,
         };
         let _ = writeln!(out, "  # {why}");
+    }
+    if let Some(id) = &c.importing {
+        let _ = writeln!(out, "  # (imported from \"{id}\")");
+    }
+    if let (Some(from), true) = (
+        &c.moved_from,
+        c.action != Action::NoOp || c.importing.is_some(),
+    ) {
+        let _ = writeln!(out, "  # (moved from {from})");
     }
     let kind = if c.address.is_data() {
         "data"

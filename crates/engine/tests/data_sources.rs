@@ -152,7 +152,7 @@ async fn a_read_that_matches_nothing_fails_the_plan_naming_the_data_source() {
     let config = "[data.test_network.missing]\nname = \"nope\"\n";
     let stack = env.stack(config);
     let graph = cairn_engine::ConfigGraph::build(&stack).unwrap();
-    let err = cairn_engine::plan(&stack, &graph, &env.registry, None, PlanOptions::default())
+    let err = cairn_engine::plan(&stack, &graph, &env.providers, None, PlanOptions::default())
         .await
         .unwrap_err();
     match err {

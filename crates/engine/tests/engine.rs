@@ -276,7 +276,7 @@ value = "${test_network.main.name}"
 "#,
     );
     let graph = ConfigGraph::build(&stack).unwrap();
-    let err = cairn_engine::plan(&stack, &graph, &env.registry, None, PlanOptions::default())
+    let err = cairn_engine::plan(&stack, &graph, &env.providers, None, PlanOptions::default())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("error"), "{err}");
@@ -406,10 +406,12 @@ async fn destroy_deletes_everything_in_reverse_order() {
         .await;
     assert!(plan.changes.iter().all(|c| c.action == Action::Delete));
     let version = env.backend.read().await.unwrap().map(|v| v.version);
+    let graph = ConfigGraph::build(&stack).unwrap();
     let out = cairn_engine::apply(
         &plan,
         &stack,
-        &env.registry,
+        &graph,
+        &env.providers,
         env.backend.clone(),
         version,
         ApplyOptions::new(who()),

@@ -1,15 +1,18 @@
 //! Expressions: what an attribute value in a stack file is before the engine
-//! knows every value. Strings may hold `${ ... }` references; a string that is
-//! exactly one reference takes the referenced value with its type, a longer
-//! one interpolates, and `$${` escapes.
+//! knows every value. A TOML string may hold `${ ... }` expressions (HCL's
+//! syntax: references, operators, conditionals, `for`, splats, function
+//! calls); a string that is exactly one `${...}` takes that expression's
+//! value with its type, a longer one interpolates, and `$${` escapes.
 //!
-//! Evaluation is here; the engine supplies the values of references through a
-//! [`Scope`].
+//! The parser ([`crate::parse`]) builds these trees with names unresolved
+//! ([`Subject::Name`]); the loader resolves every name against the module it
+//! is written in, so after loading each [`Reference`] says exactly what it
+//! refers to. Evaluation is in [`crate::eval`].
 
 use std::collections::BTreeMap;
 
-use cairn_core::address::Address;
-use cairn_core::value::{format_number, PathStep, Value};
+use cairn_core::address::Mode;
+use cairn_core::value::Value;
 
 use crate::source::Span;
 
@@ -21,15 +24,105 @@ pub struct Expr {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
-    /// A TOML scalar, or a variable's value (already resolved at load time;
-    /// it keeps its sensitive mark).
+    /// A TOML scalar or a literal in an expression. It keeps its marks.
     Literal(LiteralValue),
+    /// A TOML array or `[a, b]`.
     List(Vec<Expr>),
+    /// A TOML table (static keys).
     Map(BTreeMap<String, Expr>),
+    /// `{ key = value }` in an expression: keys may be expressions.
+    Object(Vec<(Expr, Expr)>),
     /// A string with interpolations; evaluates to a string.
     Template(Vec<TemplatePart>),
-    /// A string that is exactly `${reference}`: takes the referenced type.
+    /// A name with static attribute accesses and indexes: `aws_vpc.main.id`.
     Ref(Reference),
+    /// `target[key]` where the key is computed.
+    Index(Box<Expr>, Box<Expr>),
+    /// `target.name` on something that is not a reference (`f(x).name`).
+    GetAttr(Box<Expr>, String),
+    /// `target[*].rest`: `each` is evaluated for every element, with
+    /// [`Subject::SplatItem`] standing for it.
+    Splat {
+        target: Box<Expr>,
+        each: Box<Expr>,
+    },
+    Call(Call),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    Conditional {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    For(Box<ForExpr>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub name: String,
+    /// The span of the function name, for errors about the call itself.
+    pub name_span: Span,
+    pub args: Vec<Expr>,
+    /// `f(list...)`: the last argument's elements are the arguments.
+    pub expand_last: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "||",
+            BinaryOp::And => "&&",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Mod => "%",
+        }
+    }
+}
+
+/// `[for k, v in coll : value if cond]` or `{for k, v in coll : key => value... if cond}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForExpr {
+    /// The first name when two are given (index or key).
+    pub key_var: Option<String>,
+    pub value_var: String,
+    pub collection: Expr,
+    /// Present for the object form.
+    pub key: Option<Expr>,
+    pub value: Expr,
+    pub cond: Option<Expr>,
+    /// `value...`: values with the same key are grouped into lists.
+    pub group: bool,
 }
 
 /// `Value` does not implement `PartialEq` (unknowns equal nothing); literals
@@ -49,41 +142,81 @@ pub enum TemplatePart {
     Interp(Expr),
 }
 
-/// A reference to another object's value, e.g. `aws_vpc.main.id` or
-/// `data.aws_vpc.existing.cidr_block`.
+/// A name and the static steps after it: `aws_vpc.main.tags["Name"]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reference {
     pub subject: Subject,
-    /// Attribute accesses and indexes after the subject: `.id`, `[0]`.
-    pub path: Vec<PathStep>,
+    /// Attribute accesses and literal indexes after the subject.
+    pub path: Vec<Step>,
     pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// `.name`
+    Attr(String),
+    /// `[0]` or `.0`
+    Index(i64),
+    /// `["key"]`
+    Key(String),
+}
+
+/// What a name refers to, within the module the expression is written in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    /// Not resolved yet: what the parser produces. None remain after loading.
+    Name(String),
+    Var(String),
+    Local(String),
+    /// A resource or data source of this module: all of its instances.
+    Resource(ResourceRef),
+    /// A module call of this module: its outputs (of all instances).
+    Module(String),
+    CountIndex,
+    EachKey,
+    EachValue,
+    PathModule,
+    PathRoot,
+    PathCwd,
+    /// A variable of an enclosing `for` expression (or of a template file).
+    Iter(String),
+    /// The element inside a splat.
+    SplatItem,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Subject {
-    /// A managed resource or data source, by its configuration address (no
-    /// instance key).
-    Object(Address),
+pub struct ResourceRef {
+    pub mode: Mode,
+    pub type_name: String,
+    pub name: String,
 }
 
-impl Reference {
-    pub fn address(&self) -> &Address {
-        match &self.subject {
-            Subject::Object(a) => a,
+impl std::fmt::Display for ResourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.mode == Mode::Data {
+            f.write_str("data.")?;
         }
+        write!(f, "{}.{}", self.type_name, self.name)
     }
 }
 
-/// Supplies the value of a referenced object (all of its attributes, with
-/// `Unknown` for what is not known yet).
-pub trait Scope {
-    fn object(&self, address: &Address) -> Option<Value>;
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvalError {
-    pub span: Span,
-    pub message: String,
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::Name(n) | Subject::Iter(n) => f.write_str(n),
+            Subject::Var(n) => write!(f, "var.{n}"),
+            Subject::Local(n) => write!(f, "local.{n}"),
+            Subject::Resource(r) => write!(f, "{r}"),
+            Subject::Module(n) => write!(f, "module.{n}"),
+            Subject::CountIndex => f.write_str("count.index"),
+            Subject::EachKey => f.write_str("each.key"),
+            Subject::EachValue => f.write_str("each.value"),
+            Subject::PathModule => f.write_str("path.module"),
+            Subject::PathRoot => f.write_str("path.root"),
+            Subject::PathCwd => f.write_str("path.cwd"),
+            Subject::SplatItem => f.write_str("[*]"),
+        }
+    }
 }
 
 impl Expr {
@@ -94,205 +227,149 @@ impl Expr {
         }
     }
 
+    /// The literal value, if the expression is one.
+    pub fn as_literal(&self) -> Option<&Value> {
+        match &self.kind {
+            ExprKind::Literal(v) => Some(&v.0),
+            _ => None,
+        }
+    }
+
+    /// The reference an access chain starts from: `r` in `r`, `r[k]`,
+    /// `r[k].attr`.
+    pub fn root_ref(&self) -> Option<&Reference> {
+        match &self.kind {
+            ExprKind::Ref(r) => Some(r),
+            ExprKind::Index(t, _) | ExprKind::GetAttr(t, _) => t.root_ref(),
+            _ => None,
+        }
+    }
+
     /// Every reference in the expression, in source order.
     pub fn references(&self) -> Vec<&Reference> {
         let mut out = Vec::new();
-        self.collect_refs(&mut out);
+        self.visit(&mut |e| {
+            if let ExprKind::Ref(r) = &e.kind {
+                out.push(r);
+            }
+        });
         out
     }
 
-    fn collect_refs<'a>(&'a self, out: &mut Vec<&'a Reference>) {
+    /// Calls `f` on this expression and every expression inside it.
+    pub fn visit<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
+        f(self);
         match &self.kind {
-            ExprKind::Literal(_) => {}
-            ExprKind::List(items) => items.iter().for_each(|e| e.collect_refs(out)),
-            ExprKind::Map(m) => m.values().for_each(|e| e.collect_refs(out)),
+            ExprKind::Literal(_) | ExprKind::Ref(_) => {}
+            ExprKind::List(items) => items.iter().for_each(|e| e.visit(f)),
+            ExprKind::Map(m) => m.values().for_each(|e| e.visit(f)),
+            ExprKind::Object(items) => {
+                for (k, v) in items {
+                    k.visit(f);
+                    v.visit(f);
+                }
+            }
             ExprKind::Template(parts) => {
                 for p in parts {
                     if let TemplatePart::Interp(e) = p {
-                        e.collect_refs(out);
+                        e.visit(f);
                     }
                 }
             }
-            ExprKind::Ref(r) => out.push(r),
+            ExprKind::Index(t, k) => {
+                t.visit(f);
+                k.visit(f);
+            }
+            ExprKind::GetAttr(t, _) => t.visit(f),
+            ExprKind::Splat { target, each } => {
+                target.visit(f);
+                each.visit(f);
+            }
+            ExprKind::Call(c) => c.args.iter().for_each(|e| e.visit(f)),
+            ExprKind::Unary(_, e) => e.visit(f),
+            ExprKind::Binary(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            ExprKind::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => {
+                cond.visit(f);
+                then.visit(f);
+                otherwise.visit(f);
+            }
+            ExprKind::For(fe) => {
+                fe.collection.visit(f);
+                if let Some(k) = &fe.key {
+                    k.visit(f);
+                }
+                fe.value.visit(f);
+                if let Some(c) = &fe.cond {
+                    c.visit(f);
+                }
+            }
         }
     }
 
-    pub fn eval(&self, scope: &dyn Scope) -> Result<Value, EvalError> {
-        match &self.kind {
-            ExprKind::Literal(v) => Ok(v.0.clone()),
-            ExprKind::List(items) => items
-                .iter()
-                .map(|e| e.eval(scope))
-                .collect::<Result<_, _>>()
-                .map(Value::List),
-            ExprKind::Map(m) => m
-                .iter()
-                .map(|(k, e)| Ok((k.clone(), e.eval(scope)?)))
-                .collect::<Result<_, _>>()
-                .map(Value::Map),
-            ExprKind::Ref(r) => eval_ref(r, scope),
+    /// The mutable counterpart of [`Expr::visit`], for the loader's name
+    /// resolution. `f` returning false skips the children.
+    pub fn visit_mut(&mut self, f: &mut dyn FnMut(&mut Expr) -> bool) {
+        if !f(self) {
+            return;
+        }
+        match &mut self.kind {
+            ExprKind::Literal(_) | ExprKind::Ref(_) => {}
+            ExprKind::List(items) => items.iter_mut().for_each(|e| e.visit_mut(f)),
+            ExprKind::Map(m) => m.values_mut().for_each(|e| e.visit_mut(f)),
+            ExprKind::Object(items) => {
+                for (k, v) in items {
+                    k.visit_mut(f);
+                    v.visit_mut(f);
+                }
+            }
             ExprKind::Template(parts) => {
-                let mut out = String::new();
-                let mut unknown = false;
-                let mut sensitive = false;
                 for p in parts {
-                    match p {
-                        TemplatePart::Lit(s) => out.push_str(s),
-                        TemplatePart::Interp(e) => {
-                            let v = e.eval(scope)?;
-                            sensitive |= v.contains_sensitive();
-                            match v.unmarked() {
-                                Value::Unknown => unknown = true,
-                                Value::String(s) => out.push_str(s),
-                                Value::Number(n) => out.push_str(&format_number(*n)),
-                                Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-                                Value::Null => {
-                                    return Err(EvalError {
-                                        span: e.span,
-                                        message: "cannot interpolate a null value into a string"
-                                            .into(),
-                                    })
-                                }
-                                other => {
-                                    if !other.is_wholly_known() {
-                                        unknown = true;
-                                    } else {
-                                        return Err(EvalError {
-                                            span: e.span,
-                                            message: format!("cannot interpolate a {} into a string; reference it as the whole value instead", other.kind()),
-                                        });
-                                    }
-                                }
-                            }
-                        }
+                    if let TemplatePart::Interp(e) = p {
+                        e.visit_mut(f);
                     }
                 }
-                let v = if unknown {
-                    Value::Unknown
-                } else {
-                    Value::String(out)
-                };
-                Ok(if sensitive { Value::sensitive(v) } else { v })
             }
-        }
-    }
-}
-
-fn eval_ref(r: &Reference, scope: &dyn Scope) -> Result<Value, EvalError> {
-    let root = scope.object(r.address()).ok_or_else(|| EvalError {
-        span: r.span,
-        message: format!("`{}` has no value here", r.address()),
-    })?;
-    let mut cur = root;
-    for step in &r.path {
-        let sensitive = cur.is_sensitive();
-        let next = match (cur.unmarked(), step) {
-            (Value::Unknown, _) => return Ok(rewrap(Value::Unknown, sensitive)),
-            (Value::Map(m), PathStep::Key(k)) => m.get(k).cloned().unwrap_or(Value::Null),
-            (Value::List(l), PathStep::Index(i)) => match l.get(*i) {
-                Some(v) => v.clone(),
-                None => {
-                    return Err(EvalError {
-                        span: r.span,
-                        message: format!(
-                            "index {i} is out of range: the list has {} elements",
-                            l.len()
-                        ),
-                    })
+            ExprKind::Index(t, k) => {
+                t.visit_mut(f);
+                k.visit_mut(f);
+            }
+            ExprKind::GetAttr(t, _) => t.visit_mut(f),
+            ExprKind::Splat { target, each } => {
+                target.visit_mut(f);
+                each.visit_mut(f);
+            }
+            ExprKind::Call(c) => c.args.iter_mut().for_each(|e| e.visit_mut(f)),
+            ExprKind::Unary(_, e) => e.visit_mut(f),
+            ExprKind::Binary(_, a, b) => {
+                a.visit_mut(f);
+                b.visit_mut(f);
+            }
+            ExprKind::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => {
+                cond.visit_mut(f);
+                then.visit_mut(f);
+                otherwise.visit_mut(f);
+            }
+            ExprKind::For(fe) => {
+                fe.collection.visit_mut(f);
+                if let Some(k) = &mut fe.key {
+                    k.visit_mut(f);
                 }
-            },
-            (Value::Null, _) => Value::Null,
-            (other, PathStep::Key(k)) => {
-                return Err(EvalError {
-                    span: r.span,
-                    message: format!("cannot read `.{k}` of a {}", other.kind()),
-                })
+                fe.value.visit_mut(f);
+                if let Some(c) = &mut fe.cond {
+                    c.visit_mut(f);
+                }
             }
-            (other, PathStep::Index(i)) => {
-                return Err(EvalError {
-                    span: r.span,
-                    message: format!("cannot index a {} with [{i}]", other.kind()),
-                })
-            }
-        };
-        cur = rewrap(next, sensitive);
-    }
-    Ok(cur)
-}
-
-fn rewrap(v: Value, sensitive: bool) -> Value {
-    if sensitive {
-        Value::sensitive(v)
-    } else {
-        v
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::source::FileId;
-
-    struct OneVpc;
-    impl Scope for OneVpc {
-        fn object(&self, a: &Address) -> Option<Value> {
-            (a.to_string() == "aws_vpc.main").then(|| {
-                Value::Map(
-                    [
-                        ("id".to_string(), Value::Unknown),
-                        ("cidr_block".to_string(), Value::from("10.0.0.0/16")),
-                        ("secret".to_string(), Value::sensitive("s3cret".into())),
-                    ]
-                    .into(),
-                )
-            })
         }
-    }
-
-    fn r(attr: &str) -> Expr {
-        Expr {
-            kind: ExprKind::Ref(Reference {
-                subject: Subject::Object(Address::managed("aws_vpc", "main")),
-                path: vec![PathStep::Key(attr.into())],
-                span: Span::default(),
-            }),
-            span: Span::new(FileId(0), 0..1),
-        }
-    }
-
-    fn template(parts: Vec<TemplatePart>) -> Expr {
-        Expr {
-            kind: ExprKind::Template(parts),
-            span: Span::default(),
-        }
-    }
-
-    #[test]
-    fn whole_reference_keeps_type_and_interpolation_makes_strings() {
-        assert_eq!(
-            r("cidr_block").eval(&OneVpc).unwrap().as_str(),
-            Some("10.0.0.0/16")
-        );
-        let t = template(vec![
-            TemplatePart::Lit("net-".into()),
-            TemplatePart::Interp(r("cidr_block")),
-        ]);
-        assert_eq!(t.eval(&OneVpc).unwrap().as_str(), Some("net-10.0.0.0/16"));
-    }
-
-    #[test]
-    fn unknown_and_sensitive_propagate_through_templates() {
-        let t = template(vec![
-            TemplatePart::Lit("x-".into()),
-            TemplatePart::Interp(r("id")),
-        ]);
-        assert!(t.eval(&OneVpc).unwrap().is_unknown());
-        let t = template(vec![
-            TemplatePart::Lit("pw=".into()),
-            TemplatePart::Interp(r("secret")),
-        ]);
-        let v = t.eval(&OneVpc).unwrap();
-        assert!(v.is_sensitive());
-        assert_eq!(v.unmarked().as_str(), Some("pw=s3cret"));
     }
 }

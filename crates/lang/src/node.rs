@@ -6,13 +6,15 @@ use crate::source::{FileId, Span};
 
 #[derive(Debug, Clone)]
 pub enum Node {
-    /// `content`: the span of the string's characters when they map one to
-    /// one onto the source (no escapes), so errors can point inside it.
+    /// `content` maps offsets in `value` back to the source, so errors in
+    /// an expression inside the string can point at their column.
     Str {
         value: String,
         span: Span,
-        content: Option<Span>,
+        content: StrMap,
     },
+    /// Only in JSON variable files.
+    Null(Span),
     Int(i64, Span),
     Float(f64, Span),
     Bool(bool, Span),
@@ -36,7 +38,10 @@ impl Node {
             | Node::Int(_, span)
             | Node::Float(_, span)
             | Node::Bool(_, span) => *span,
-            Node::Array(_, span) | Node::Table(_, span) | Node::Datetime(span) => *span,
+            Node::Array(_, span)
+            | Node::Table(_, span)
+            | Node::Datetime(span)
+            | Node::Null(span) => *span,
         }
     }
 
@@ -48,6 +53,7 @@ impl Node {
             Node::Array(..) => "an array",
             Node::Table(..) => "a table",
             Node::Datetime(..) => "a datetime",
+            Node::Null(..) => "null",
         }
     }
 
@@ -164,13 +170,7 @@ impl<'a> Conv<'a> {
                     .text
                     .get(span.start as usize..span.end as usize)
                     .unwrap_or("");
-                let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
-                    3
-                } else {
-                    1
-                };
-                let content = (raw.len() >= 2 * quote && raw[quote..raw.len() - quote] == value)
-                    .then(|| span.narrow(quote..raw.len() - quote));
+                let content = StrMap::of_toml(raw, &value, span);
                 Node::Str {
                     value,
                     span,
@@ -191,4 +191,142 @@ impl<'a> Conv<'a> {
             }
         }
     }
+}
+
+/// How offsets inside a string's decoded value map onto its source text.
+#[derive(Debug, Clone)]
+pub enum StrMap {
+    /// Unknown: point at the whole string.
+    Whole,
+    /// The value is the source text starting at this offset (no escapes).
+    Direct(u32),
+    /// Per byte of the value (and one past its end), its offset in the source.
+    Mapped(std::sync::Arc<[u32]>),
+}
+
+impl StrMap {
+    /// The source span of a byte range of the value; `whole` when unknown.
+    pub fn span(&self, whole: Span, r: std::ops::Range<usize>) -> Span {
+        match self {
+            StrMap::Whole => whole,
+            StrMap::Direct(start) => Span {
+                file: whole.file,
+                start: start + r.start as u32,
+                end: start + r.end as u32,
+            },
+            StrMap::Mapped(offsets) => match (offsets.get(r.start), offsets.get(r.end)) {
+                (Some(&a), Some(&b)) => Span {
+                    file: whole.file,
+                    start: a,
+                    end: b.max(a),
+                },
+                _ => whole,
+            },
+        }
+    }
+
+    /// The map of a TOML string token (`raw`, quotes included) whose decoded
+    /// value is `value`; `Whole` if decoding here does not reproduce it.
+    fn of_toml(raw: &str, value: &str, span: Span) -> StrMap {
+        let (quote, multi) = if raw.starts_with("\"\"\"") {
+            ('"', true)
+        } else if raw.starts_with("'''") {
+            ('\'', true)
+        } else if raw.starts_with('"') {
+            ('"', false)
+        } else {
+            ('\'', false)
+        };
+        let q = if multi { 3 } else { 1 };
+        if raw.len() < 2 * q {
+            return StrMap::Whole;
+        }
+        let mut start = q;
+        let mut content = &raw[q..raw.len() - q];
+        // A newline right after the opening delimiter is not part of the value.
+        if multi {
+            for nl in ["\r\n", "\n"] {
+                if let Some(rest) = content.strip_prefix(nl) {
+                    content = rest;
+                    start += nl.len();
+                    break;
+                }
+            }
+        }
+        let base = span.start + start as u32;
+        if content == value {
+            return StrMap::Direct(base);
+        }
+        if quote == '\'' {
+            return StrMap::Whole;
+        }
+        match decode_basic(content, multi) {
+            Some((decoded, offsets)) if decoded == value => StrMap::Mapped(
+                offsets
+                    .into_iter()
+                    .map(|o| base + o as u32)
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
+            _ => StrMap::Whole,
+        }
+    }
+}
+
+/// Decodes a TOML basic string's content, recording for every decoded byte
+/// the offset of the source text it came from.
+fn decode_basic(content: &str, multi: bool) -> Option<(String, Vec<usize>)> {
+    let mut out = String::with_capacity(content.len());
+    let mut offsets = Vec::with_capacity(content.len() + 1);
+    let mut chars = content.char_indices().peekable();
+    let push = |out: &mut String, offsets: &mut Vec<usize>, c: char, at: usize| {
+        out.push(c);
+        offsets.extend(std::iter::repeat_n(at, c.len_utf8()));
+    };
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            if multi && c == '\r' && matches!(chars.peek(), Some((_, '\n'))) {
+                continue;
+            }
+            push(&mut out, &mut offsets, c, i);
+            continue;
+        }
+        let (_, e) = chars.next()?;
+        let decoded = match e {
+            'b' => '\u{8}',
+            't' => '\t',
+            'n' => '\n',
+            'f' => '\u{c}',
+            'r' => '\r',
+            '"' => '"',
+            '\\' => '\\',
+            'e' => '\u{1b}',
+            'u' | 'U' => {
+                let n = if e == 'u' { 4 } else { 8 };
+                let mut hex = String::new();
+                for _ in 0..n {
+                    hex.push(chars.next()?.1);
+                }
+                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+            }
+            'x' => {
+                let mut hex = String::new();
+                for _ in 0..2 {
+                    hex.push(chars.next()?.1);
+                }
+                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+            }
+            w if multi && w.is_whitespace() => {
+                // A line-ending backslash: the newline and the whitespace after it vanish.
+                while matches!(chars.peek(), Some((_, c)) if c.is_whitespace()) {
+                    chars.next();
+                }
+                continue;
+            }
+            _ => return None,
+        };
+        push(&mut out, &mut offsets, decoded, i);
+    }
+    offsets.push(content.len());
+    Some((out, offsets))
 }

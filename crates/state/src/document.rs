@@ -83,6 +83,50 @@ pub struct ResourceState {
     /// run in the reverse of this order even after the config is gone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<String>,
+    /// `lifecycle.prevent_destroy` as last configured: kept here so that
+    /// removing the resource's block does not lift the protection.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_destroy: bool,
+    /// Objects replaced with `create_before_destroy` whose deletion has not
+    /// completed yet: the next plan deletes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<DeposedObject>,
+}
+
+/// The previous object of a create-before-destroy replacement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeposedObject {
+    pub id: String,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_paths: Vec<Vec<serde_json::Value>>,
+}
+
+impl DeposedObject {
+    pub fn of(rs: &ResourceState) -> Self {
+        DeposedObject {
+            id: rs.id.clone(),
+            attributes: rs.attributes.clone(),
+            sensitive_paths: rs.sensitive_paths.clone(),
+        }
+    }
+
+    pub fn attributes(&self) -> Object {
+        restore(&self.attributes, &self.sensitive_paths)
+    }
+}
+
+fn restore(
+    attributes: &serde_json::Map<String, serde_json::Value>,
+    sensitive: &[Vec<serde_json::Value>],
+) -> Object {
+    let mut v = Value::from_json(&serde_json::Value::Object(attributes.clone()));
+    let paths: Vec<Path> = sensitive.iter().filter_map(|p| path_from_json(p)).collect();
+    v.mark_paths(&paths);
+    match v {
+        Value::Map(m) => m,
+        _ => Object::new(),
+    }
 }
 
 impl ResourceState {
@@ -111,22 +155,14 @@ impl ResourceState {
             attributes,
             sensitive_paths,
             dependencies,
+            prevent_destroy: false,
+            deposed: Vec::new(),
         }
     }
 
     /// The attributes with their sensitive marks restored.
     pub fn attributes(&self) -> Object {
-        let mut v = Value::from_json(&serde_json::Value::Object(self.attributes.clone()));
-        let paths: Vec<Path> = self
-            .sensitive_paths
-            .iter()
-            .filter_map(|p| path_from_json(p))
-            .collect();
-        v.mark_paths(&paths);
-        match v {
-            Value::Map(m) => m,
-            _ => Object::new(),
-        }
+        restore(&self.attributes, &self.sensitive_paths)
     }
 }
 
@@ -185,6 +221,21 @@ impl StateDocument {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
         }
+    }
+
+    /// Records the resource at `from` under `to` (which must be free), and
+    /// points whatever depended on `from` at `to`. False if `from` is absent.
+    pub fn rename(&mut self, from: &str, to: &str) -> bool {
+        let Some(rs) = self.resources.remove(from) else {
+            return false;
+        };
+        self.resources.insert(to.to_string(), rs);
+        for other in self.resources.values_mut() {
+            for d in other.dependencies.iter_mut().filter(|d| *d == from) {
+                *d = to.to_string();
+            }
+        }
+        true
     }
 
     pub fn to_json_pretty(&self) -> String {

@@ -1,6 +1,8 @@
 //! One function per command; each returns an exit code.
 
 mod backend;
+mod fmt;
+mod import;
 mod inspect;
 mod run;
 mod state;
@@ -64,6 +66,32 @@ pub async fn run(cli: Cli) -> i32 {
             inspect::output(&stack, name.as_deref(), json).await
         }
         Command::Graph { stack, format } => inspect::graph(&stack, format),
+        Command::Import {
+            stack,
+            address,
+            id,
+            lock,
+        } => import::import(&stack, &address, &id, &lock).await,
+        Command::Fmt {
+            paths,
+            recursive,
+            check,
+            diff,
+        } => fmt::fmt(&paths, recursive, check, diff),
+        Command::Schema { env } => {
+            let schema = if env {
+                cairn_lang::json_schema::env_schema()
+            } else {
+                cairn_lang::json_schema::stack_schema(&crate::workspace::registry(
+                    cairn_aws::AwsSettings::default(),
+                ))
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
+            Ok(exit::OK)
+        }
         Command::State { command } => match command {
             StateCommand::List { stack } => state::list(&stack).await,
             StateCommand::Show {
@@ -115,8 +143,8 @@ fn validate(args: &crate::args::StackArgs) -> Result<i32, Failure> {
     println!(
         "The stack `{}` is valid: {} resource(s), {} output(s).",
         ws.stack.qualified_name(),
-        ws.stack.resources.len(),
-        ws.stack.outputs.len()
+        ws.stack.resource_count(),
+        ws.stack.root().outputs.len()
     );
     Ok(exit::OK)
 }

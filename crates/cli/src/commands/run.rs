@@ -43,7 +43,16 @@ pub async fn plan(
         return Ok(code);
     }
     if let Some(path) = out {
-        SavedPlan::new(&ws.stack, &args.dir, &args.vars, prior_state, plan.clone()).write(path)?;
+        let opts = workspace::load_options(args)?;
+        SavedPlan::new(
+            &ws.stack,
+            &args.dir,
+            &args.vars,
+            &opts,
+            prior_state,
+            plan.clone(),
+        )
+        .write(path)?;
         eprintln!(
             "Saved the plan to {}; apply exactly it with `cairn apply {}`.",
             path.display(),
@@ -62,6 +71,8 @@ fn plan_options(p: &PlanArgs, destroy: bool) -> PlanOptions {
         refresh: p.refresh || p.refresh_only,
         destroy,
         refresh_only: p.refresh_only,
+        targets: p.targets.clone(),
+        excludes: p.excludes.clone(),
     }
 }
 
@@ -103,7 +114,7 @@ async fn make_plan(
     prior: Option<cairn_state::StateDocument>,
     opts: PlanOptions,
 ) -> Result<cairn_engine::Plan, Failure> {
-    cairn_engine::plan(&ws.stack, &ws.graph, &ws.registry, prior, opts)
+    cairn_engine::plan(&ws.stack, &ws.graph, &ws.providers, prior, opts)
         .await
         .map_err(|e| Failure::Engine(e, ws.stack.sources.clone()))
 }
@@ -259,7 +270,8 @@ async fn execute(
     let outcome = cairn_engine::apply(
         plan,
         &ws.stack,
-        &ws.registry,
+        &ws.graph,
+        &ws.providers,
         backend.clone(),
         version,
         opts,

@@ -313,15 +313,7 @@ pub async fn mv(args: &StackArgs, from: &str, to: &str, lock: &LockArgs) -> Resu
                 target.type_name
             )));
         }
-        if let Some(rs) = doc.resources.remove(from) {
-            doc.resources.insert(to.to_string(), rs);
-        }
-        // Whatever depended on the old address now depends on the new one.
-        for other in doc.resources.values_mut() {
-            for d in other.dependencies.iter_mut().filter(|d| *d == from) {
-                *d = to.to_string();
-            }
-        }
+        doc.rename(from, to);
         Ok(format!("Moved {from} to {to}"))
     })
     .await

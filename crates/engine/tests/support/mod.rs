@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use cairn_core::Registry;
+use cairn_core::{Providers, Registry};
 use cairn_engine::apply::ApplyOptions;
 use cairn_engine::testing::Cloud;
 use cairn_engine::{Action, ConfigGraph, Plan, PlanOptions};
@@ -16,6 +16,7 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub cloud: Arc<Cloud>,
     pub registry: Registry,
+    pub providers: Providers,
     pub backend: Arc<LocalBackend>,
 }
 
@@ -28,6 +29,7 @@ impl Env {
         Env {
             dir,
             cloud,
+            providers: Providers::single(registry.clone()),
             registry,
             backend,
         }
@@ -51,7 +53,7 @@ impl Env {
         let stack = self.stack(text);
         let graph = ConfigGraph::build(&stack).unwrap();
         let prior = self.backend.read().await.unwrap().map(|v| v.doc);
-        let plan = cairn_engine::plan(&stack, &graph, &self.registry, prior, opts)
+        let plan = cairn_engine::plan(&stack, &graph, &self.providers, prior, opts)
             .await
             .unwrap();
         (stack, plan)
@@ -70,10 +72,12 @@ impl Env {
         let version = self.backend.read().await.unwrap().map(|v| v.version);
         let mut opts = ApplyOptions::new(who());
         tweak(&mut opts);
+        let graph = ConfigGraph::build(&stack).unwrap();
         cairn_engine::apply(
             &plan,
             &stack,
-            &self.registry,
+            &graph,
+            &self.providers,
             self.backend.clone(),
             version,
             opts,

@@ -619,6 +619,8 @@ fn desired_now(
     {
         errors.extend(values.ensure(a));
     }
+    // Its own instances' `each.value`, from the values now known.
+    errors.extend(values.ensure(node));
     if !errors.is_empty() {
         return Err(errors);
     }

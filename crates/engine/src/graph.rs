@@ -466,8 +466,14 @@ fn cycle_diagnostics(
             .chain(cycle.first())
             .map(|n| name(*n))
             .collect();
-        let mut d = Diagnostic::new(format!("dependency cycle: {}", listed.join(" -> ")))
-            .hint("break the cycle: for security groups that reference each other, use separate rule resources");
+        let only_resources = cycle
+            .iter()
+            .all(|n| matches!(graph[*n].kind, NodeKind::Resource(_)));
+        let mut d = Diagnostic::new(format!("dependency cycle: {}", listed.join(" -> "))).hint(if only_resources {
+            "break the cycle: for security groups that reference each other, use separate rule resources"
+        } else {
+            "break the cycle: a value cannot depend on itself, directly or through other values"
+        });
         d.span = declared_at(stack, &graph[cycle[0]]);
         d.label = Some("this is part of the cycle".into());
         if matches!(graph[cycle[0]].kind, NodeKind::Resource(_)) {

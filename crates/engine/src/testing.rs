@@ -28,6 +28,8 @@ pub struct Cloud {
     pub fail: Mutex<HashSet<String>>,
     /// Addresses whose create succeeds but whose follow-up step fails.
     pub fail_after_create: Mutex<HashSet<String>>,
+    /// Addresses whose delete fails.
+    pub fail_delete: Mutex<HashSet<String>>,
     /// Who created each object (`stack`, `address`): the ownership tags.
     pub owners: Mutex<BTreeMap<String, (String, String)>>,
     next_id: AtomicU64,
@@ -425,6 +427,18 @@ impl Resource for TestType {
         let _f = InFlight::enter(&self.cloud);
         self.cloud.record(format!("delete {}", ctx.address));
         self.pause(prior, ctx.timeout).await?;
+        if self
+            .cloud
+            .fail_delete
+            .lock()
+            .is_ok_and(|f| f.contains(&ctx.address.to_string()))
+        {
+            return Err(ProviderError::new(
+                "test:Delete",
+                "InjectedFailure",
+                "delete failed",
+            ));
+        }
         if let Ok(mut o) = self.cloud.objects.lock() {
             o.remove(id);
         }

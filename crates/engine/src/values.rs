@@ -210,6 +210,8 @@ impl<'a> Values<'a> {
             if let Some(&child) = self.children.get(&(t, c.clone())) {
                 if self.modules[child].is_none() {
                     errors.extend(self.expand_call(t, c, child));
+                } else if !self.remember {
+                    errors.extend(self.refresh_call(t, c, child));
                 }
             }
             return errors;
@@ -256,13 +258,26 @@ impl<'a> Values<'a> {
                     self.data[t][i].outputs.insert(o.clone(), value);
                 }
                 NodeKind::Resource(r) => {
-                    if self.data[t][i].expansions.contains_key(r) {
+                    let known = self.data[t][i].expansions.get(r);
+                    // During apply the keys stay as planned, but `each.value`
+                    // may hold what earlier operations made known.
+                    if known.is_some()
+                        && (self.remember || matches!(known, Some(Expansion::Single)))
+                    {
                         continue;
                     }
                     let Some(block) = m.resource(r) else { continue };
                     let label = crate::graph::display(self.stack, &node);
                     match self.expand(block.repetition.as_ref(), t, i, &label) {
                         Ok(e) => {
+                            if let Some(old) = self.data[t][i].expansions.get(r) {
+                                if !same_keys(old, &e) {
+                                    errors.push(Diagnostic::new(format!(
+                                        "the instances of {label} differ from the plan's; plan again"
+                                    )));
+                                    continue;
+                                }
+                            }
                             self.data[t][i].expansions.insert(r.clone(), e);
                         }
                         Err(d) => errors.push(d),
@@ -328,12 +343,12 @@ impl<'a> Values<'a> {
         let value = decl.ty.convert(&raw).map_err(|m| {
             Diagnostic::at(
                 format!(
-                    "wrong type for variable `{v}`{} of {}: {}",
-                    m.path,
+                    "wrong type for variable `{}` of {}: {}",
+                    m.at(v),
                     cairn_lang::model::module_instance_display(&inst.path),
                     m.message
                 ),
-                expr.span,
+                expr.at(&m.steps).span,
             )
         })?;
         if value.is_wholly_known() {
@@ -488,6 +503,33 @@ impl<'a> Values<'a> {
         Some((i, repeat))
     }
 
+    /// During apply: the call's `each.value` for its instances again, from
+    /// the values as they are now (the instances themselves are fixed).
+    fn refresh_call(&mut self, t: usize, c: &str, child: usize) -> Vec<Diagnostic> {
+        let module = &self.stack.modules[self.stack.tree[t].module];
+        let Some(rep) = module.call(c).and_then(|c| c.repetition.as_ref()) else {
+            return Vec::new();
+        };
+        let mut errors = Vec::new();
+        for i in 0..self.instances(t).len() {
+            match self.expand(Some(rep), t, i, c) {
+                Ok(e) => {
+                    for (key, repeat) in e.instances() {
+                        if let Some(inst) = self.modules[child].as_mut().and_then(|list| {
+                            list.iter_mut().find(|m| {
+                                m.parent == Some(i) && m.path.last().map(|s| &s.key) == Some(&key)
+                            })
+                        }) {
+                            inst.repeat = repeat;
+                        }
+                    }
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+        errors
+    }
+
     /// The object of one resource instance, if known.
     pub fn object(&self, a: &Address) -> Option<&Value> {
         let (t, i) = self.locate(a)?;
@@ -589,6 +631,16 @@ impl<'a> Values<'a> {
                     .collect(),
             ),
         })
+    }
+}
+
+fn same_keys(a: &Expansion, b: &Expansion) -> bool {
+    match (a, b) {
+        (Expansion::Single, Expansion::Single) => true,
+        (Expansion::Repeated { keys: x, .. }, Expansion::Repeated { keys: y, .. }) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.0 == q.0)
+        }
+        _ => false,
     }
 }
 

@@ -235,6 +235,25 @@ impl Expr {
         }
     }
 
+    /// The part of a literal list or map at a path (for pointing at the
+    /// element that is wrong); the deepest part found on the way.
+    pub fn at(&self, path: &[cairn_core::value::PathStep]) -> &Expr {
+        use cairn_core::value::PathStep;
+        let Some((step, rest)) = path.split_first() else {
+            return self;
+        };
+        let next = match (&self.kind, step) {
+            (ExprKind::Map(m), PathStep::Key(k)) => m.get(k),
+            (ExprKind::Object(items), PathStep::Key(k)) => items
+                .iter()
+                .find(|(key, _)| key.as_literal().and_then(|v| v.as_str()) == Some(k.as_str()))
+                .map(|(_, v)| v),
+            (ExprKind::List(items), PathStep::Index(i)) => items.get(*i),
+            _ => None,
+        };
+        next.map(|e| e.at(rest)).unwrap_or(self)
+    }
+
     /// The reference an access chain starts from: `r` in `r`, `r[k]`,
     /// `r[k].attr`.
     pub fn root_ref(&self) -> Option<&Reference> {

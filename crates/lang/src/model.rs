@@ -101,6 +101,8 @@ pub struct VariableDecl {
     pub name: String,
     pub ty: VarType,
     pub default: Option<Value>,
+    /// Where the default is written.
+    pub default_span: Option<Span>,
     pub sensitive: bool,
     pub description: Option<String>,
     pub validations: Vec<Validation>,

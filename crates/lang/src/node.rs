@@ -64,6 +64,23 @@ impl Node {
         }
     }
 
+    /// The node at a path inside this one (for pointing at the part of a
+    /// value that is wrong); the deepest node found on the way.
+    pub fn at(&self, path: &[cairn_core::value::PathStep]) -> &Node {
+        use cairn_core::value::PathStep;
+        let Some((step, rest)) = path.split_first() else {
+            return self;
+        };
+        let next = match (self, step) {
+            (Node::Table(entries, _), PathStep::Key(k)) => {
+                entries.iter().find(|e| e.key == *k).map(|e| &e.node)
+            }
+            (Node::Array(items, _), PathStep::Index(i)) => items.get(*i),
+            _ => None,
+        };
+        next.map(|n| n.at(rest)).unwrap_or(self)
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Node::Str { value, .. } => Some(value),

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use cairn_core::value::format_number;
+use cairn_core::value::{format_number, PathStep};
 use cairn_core::Value;
 
 use crate::parse::SpanMap;
@@ -314,21 +314,33 @@ impl P<'_> {
 /// Where a conversion failed and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
-    /// Inside the value: `.ports[0]`, empty for the value itself.
-    pub path: String,
+    /// Inside the value, outermost first; empty for the value itself.
+    pub steps: Vec<PathStep>,
     pub message: String,
 }
 
 impl Mismatch {
     fn new(message: impl Into<String>) -> Self {
         Mismatch {
-            path: String::new(),
+            steps: Vec::new(),
             message: message.into(),
         }
     }
-    fn under(mut self, prefix: String) -> Self {
-        self.path = format!("{prefix}{}", self.path);
+    fn under(mut self, step: PathStep) -> Self {
+        self.steps.insert(0, step);
         self
+    }
+
+    /// `name.ports[0]`: the variable's name and the path inside its value.
+    pub fn at(&self, name: &str) -> String {
+        let mut out = name.to_string();
+        for s in &self.steps {
+            match s {
+                PathStep::Key(k) => out.push_str(&key_path(k)),
+                PathStep::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
     }
 }
 
@@ -382,7 +394,7 @@ impl VarType {
                 for (i, item) in items.iter().enumerate() {
                     let c = t
                         .convert_marked(item, hide)
-                        .map_err(|m| m.under(format!("[{i}]")))?;
+                        .map_err(|m| m.under(PathStep::Index(i)))?;
                     if matches!(self, VarType::Set(_)) && out.iter().any(|o: &Value| o.same_as(&c))
                     {
                         continue;
@@ -407,7 +419,7 @@ impl VarType {
                     .enumerate()
                     .map(|(i, (t, item))| {
                         t.convert_marked(item, hide)
-                            .map_err(|m| m.under(format!("[{i}]")))
+                            .map_err(|m| m.under(PathStep::Index(i)))
                     })
                     .collect::<Result<_, _>>()
                     .map(Value::List)
@@ -421,7 +433,7 @@ impl VarType {
                         Ok((
                             k.clone(),
                             t.convert_marked(item, hide)
-                                .map_err(|e| e.under(key_path(k)))?,
+                                .map_err(|e| e.under(PathStep::Key(k.clone())))?,
                         ))
                     })
                     .collect::<Result<_, _>>()
@@ -445,8 +457,9 @@ impl VarType {
                                         .join(", ")
                                 )
                             });
+                        // Pointing at the attribute itself.
                         return Err(Mismatch::new(format!("unexpected attribute `{k}`{hint}"))
-                            .under(String::new()));
+                            .under(PathStep::Key(k.clone())));
                     }
                 }
                 let mut out = BTreeMap::new();
@@ -454,7 +467,7 @@ impl VarType {
                     let value = match m.get(k) {
                         Some(item) if !item.is_null() => {
                             a.ty.convert_marked(item, hide)
-                                .map_err(|e| e.under(key_path(k)))?
+                                .map_err(|e| e.under(PathStep::Key(k.clone())))?
                         }
                         _ if a.optional => a
                             .default
@@ -570,7 +583,7 @@ mod tests {
         let e = t("map(number)")
             .convert(&v(&[("a", "x".into())]))
             .unwrap_err();
-        assert_eq!(e.path, ".a");
+        assert_eq!(e.at("v"), "v.a");
         assert!(e.message.contains("expected number"), "{}", e.message);
         let ty = t("map(object({ cpu = number, memory = optional(number, 512), port = optional(number) }))");
         let converted = ty
@@ -585,7 +598,7 @@ mod tests {
         assert!(e.message.contains("did you mean `cpu`"), "{}", e.message);
         let e = ty.convert(&v(&[("api", v(&[]))])).unwrap_err();
         assert!(e.message.contains("`cpu` is required"), "{}", e.message);
-        assert_eq!(e.path, ".api");
+        assert_eq!(e.at("v"), "v.api");
         let set = t("set(string)")
             .convert(&Value::from(vec!["a".to_string(), "a".to_string()]))
             .unwrap();

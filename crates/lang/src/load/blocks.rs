@@ -224,6 +224,7 @@ impl Builder<'_, '_> {
             name: v.key.clone(),
             ty: VarType::Any,
             default: None,
+            default_span: None,
             sensitive: false,
             description: None,
             validations: Vec::new(),
@@ -263,16 +264,14 @@ impl Builder<'_, '_> {
             }
         }
         if let Some(n) = default {
+            decl.default_span = Some(n.span());
             if let Some(value) = literal(self.cx, n) {
                 match decl.ty.convert(&value) {
                     Ok(c) => decl.default = Some(c),
                     Err(m) => {
                         self.cx.err(Diagnostic::at(
-                            format!(
-                                "wrong type for variable `{}`{}: {}",
-                                v.key, m.path, m.message
-                            ),
-                            n.span(),
+                            format!("wrong type for variable `{}`: {}", m.at(&v.key), m.message),
+                            n.at(&m.steps).span(),
                         ));
                         self.cx.failed.insert((self.id, v.key.clone()));
                     }

@@ -60,10 +60,12 @@ fn module(cx: &mut Cx, stack: &Stack, id: ModuleId) {
             match decl.ty.convert(&value) {
                 Err(mm) => cx.err(Diagnostic::at(
                     format!(
-                        "wrong type for variable `{name}`{} of module `{}`: {}",
-                        mm.path, call.name, mm.message
+                        "wrong type for variable `{}` of module `{}`: {}",
+                        mm.at(name),
+                        call.name,
+                        mm.message
                     ),
-                    expr.span,
+                    expr.at(&mm.steps).span,
                 )),
                 Ok(v) if v.is_wholly_known() => {
                     let vs = super::variables::ValidationScope {

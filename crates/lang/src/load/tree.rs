@@ -52,11 +52,12 @@ pub(crate) fn load_modules(cx: &mut Cx, root: RawModule) -> (Vec<RawModule>, Vec
             let Some((source, span)) = source_of(cx, call) else {
                 continue;
             };
-            let dir = raws[module].dir.join(&source);
-            if !(source.starts_with("./")
+            let dir = normalize(&raws[module].dir.join(&source));
+            let local = matches!(source.as_str(), "." | "..")
+                || source.starts_with("./")
                 || source.starts_with("../")
-                || Path::new(&source).is_absolute())
-            {
+                || Path::new(&source).is_absolute();
+            if !local {
                 cx.err(
                     Diagnostic::at(format!("module `{}`: `{source}` is not a local directory", call.key), span)
                         .hint("module sources are directories: write a path starting with ./ or ../ (relative to this file's directory)"),
@@ -128,6 +129,28 @@ pub(crate) fn load_modules(cx: &mut Cx, root: RawModule) -> (Vec<RawModule>, Vec
         i += 1;
     }
     (raws, nodes)
+}
+
+/// The path without `.` and `x/..` steps, for display and comparison.
+fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
 }
 
 fn canonical(dir: &Path) -> PathBuf {

@@ -15,7 +15,7 @@ use crate::didyoumean;
 use crate::eval::Scope;
 use crate::expr::Subject;
 use crate::model::{Module, VariableDecl};
-use crate::node::Entry;
+use crate::node::{Entry, Node};
 use crate::source::Span;
 use crate::types::VarType;
 
@@ -24,7 +24,8 @@ use super::{blocks, Cx, LoadOptions};
 /// Where a value came from, for errors about it.
 struct Chosen {
     value: Value,
-    span: Option<Span>,
+    /// As written in an env or variable file.
+    node: Option<Node>,
     origin: String,
 }
 
@@ -44,7 +45,7 @@ pub(crate) fn root_values(
                 name.clone(),
                 Chosen {
                     value: parse_raw(raw, &d.ty),
-                    span: None,
+                    node: None,
                     origin: format!("CAIRN_VAR_{name}"),
                 },
             );
@@ -85,7 +86,7 @@ pub(crate) fn root_values(
                     name.clone(),
                     Chosen {
                         value: parse_raw(raw, &d.ty),
-                        span: None,
+                        node: None,
                         origin: format!("--var {name}"),
                     },
                 );
@@ -96,24 +97,27 @@ pub(crate) fn root_values(
     for (name, d) in decls {
         let (value, span, origin) = match chosen.remove(name) {
             // Marked before converting, so no error can show a secret.
-            Some(c) => match d.ty.convert(&if d.sensitive {
-                Value::sensitive(c.value.clone())
-            } else {
-                c.value.clone()
-            }) {
-                Ok(v) => (v, c.span, c.origin),
-                Err(m) => {
-                    let message =
-                        format!("wrong type for variable `{name}`{}: {}", m.path, m.message);
-                    cx.err(match c.span {
-                        Some(span) => Diagnostic::at(message, span),
-                        None => Diagnostic::new(format!("{}: {message}", c.origin)),
-                    });
-                    continue;
+            Some(c) => {
+                let raw = if d.sensitive {
+                    Value::sensitive(c.value.clone())
+                } else {
+                    c.value.clone()
+                };
+                match d.ty.convert(&raw) {
+                    Ok(v) => (v, c.node.as_ref().map(Node::span), c.origin),
+                    Err(m) => {
+                        let message =
+                            format!("wrong type for variable `{}`: {}", m.at(name), m.message);
+                        cx.err(match &c.node {
+                            Some(n) => Diagnostic::at(message, n.at(&m.steps).span()),
+                            None => Diagnostic::new(format!("{}: {message}", c.origin)),
+                        });
+                        continue;
+                    }
                 }
-            },
+            }
             None => match &d.default {
-                Some(v) => (v.clone(), None, "the default".to_string()),
+                Some(v) => (v.clone(), d.default_span, "the default".to_string()),
                 None => {
                     if !cx.parse_failed && !cx.failed.contains(&(0, name.clone())) {
                         cx.err(Diagnostic::at(format!("variable `{name}` has no value"), d.span).hint(
@@ -170,7 +174,7 @@ fn from_file(
                 e.key.clone(),
                 Chosen {
                     value,
-                    span: Some(e.node.span()),
+                    node: Some(e.node.clone()),
                     origin: String::new(),
                 },
             );

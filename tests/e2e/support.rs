@@ -21,20 +21,28 @@ pub struct Sandbox {
     pub dir: tempfile::TempDir,
     pub stack: PathBuf,
     pub env: Option<String>,
+    /// Whether commands pass `--var aws_endpoint_url=<moto>` (the `local`
+    /// envs take the endpoint that way; others get AWS_ENDPOINT_URL only).
+    pub endpoint_var: bool,
+    /// More environment variables for every command.
+    pub vars: Vec<(String, String)>,
 }
 
 impl Sandbox {
-    /// Copies `stacks/<name>` into a temporary directory.
+    /// Copies `stacks/` (the stack and the modules it calls) into a
+    /// temporary directory; commands run on `stacks/<name>` with `--env local`.
     pub fn new(name: &str) -> Sandbox {
         let moto = MotoServer::start();
         let dir = tempfile::tempdir().unwrap();
-        let stack = dir.path().join(name);
-        copy_dir(&repo_root().join("stacks").join(name), &stack);
+        copy_dir(&repo_root().join("stacks"), &dir.path().join("stacks"));
+        let stack = dir.path().join("stacks").join(name);
         Sandbox {
             moto,
             dir,
             stack,
             env: Some("local".into()),
+            endpoint_var: true,
+            vars: Vec::new(),
         }
     }
 
@@ -53,6 +61,8 @@ impl Sandbox {
             dir,
             stack,
             env: None,
+            endpoint_var: true,
+            vars: Vec::new(),
         }
     }
 
@@ -62,8 +72,10 @@ impl Sandbox {
         c.arg("-C").arg(&self.stack);
         if let Some(env) = &self.env {
             c.args(["--env", env]);
-            c.arg("--var")
-                .arg(format!("aws_endpoint_url={}", self.moto.endpoint()));
+            if self.endpoint_var {
+                c.arg("--var")
+                    .arg(format!("aws_endpoint_url={}", self.moto.endpoint()));
+            }
         }
         c.env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -72,6 +84,14 @@ impl Sandbox {
             .env("CAIRN_STATE_DIR", self.state_dir())
             .env_remove("CAIRN_LOG")
             .env("NO_COLOR", "1");
+        // An empty value removes the variable.
+        for (k, v) in &self.vars {
+            if v.is_empty() {
+                c.env_remove(k);
+            } else {
+                c.env(k, v);
+            }
+        }
         c
     }
 
@@ -102,6 +122,17 @@ impl Sandbox {
     pub fn ec2(&self) -> aws_sdk_ec2::Client {
         aws_sdk_ec2::Client::from_conf(
             aws_sdk_ec2::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("eu-west-2"))
+                .endpoint_url(self.moto.endpoint())
+                .credentials_provider(Credentials::new("testing", "testing", None, None, "e2e"))
+                .build(),
+        )
+    }
+
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::from_conf(
+            aws_sdk_cloudwatchlogs::Config::builder()
                 .behavior_version(BehaviorVersion::latest())
                 .region(Region::new("eu-west-2"))
                 .endpoint_url(self.moto.endpoint())

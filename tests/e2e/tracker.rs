@@ -1,137 +1,297 @@
-//! The Tracker network stack (stacks/tracker) against moto: it applies,
-//! re-plans to no changes, and destroys, leaving the production VPC it
-//! peers with untouched. Checked through the SDK.
+//! The Tracker estate (stacks/tracker, composed from stacks/modules) run the
+//! way an engineer runs it: the real env files, with their profile names and
+//! S3 state, pointed at moto through AWS_ENDPOINT_URL and a test AWS config
+//! that defines those profiles. Staging owns its database host; production
+//! reuses an existing database over peering, through the `aws.database`
+//! provider (a role it assumes). Checked through the SDK.
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
-use crate::support::{rt, Sandbox};
+use crate::support::{repo_root, rt, Run, Sandbox, BIN};
+
+/// A sandbox whose credentials come only from the profiles the env files
+/// name, as on an engineer's machine.
+fn env(name: &str) -> Sandbox {
+    let mut sb = Sandbox::new("tracker");
+    sb.env = Some(name.into());
+    sb.endpoint_var = false;
+    let config = sb.dir.path().join("aws-config");
+    let credentials = sb.dir.path().join("aws-credentials");
+    let mut conf = String::new();
+    let mut creds = String::new();
+    for profile in ["glimpse-staging", "glimpse-production"] {
+        conf.push_str(&format!("[profile {profile}]\nregion = eu-west-2\n\n"));
+        creds.push_str(&format!(
+            "[{profile}]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n"
+        ));
+    }
+    std::fs::write(&config, conf).unwrap();
+    std::fs::write(&credentials, creds).unwrap();
+    sb.vars = vec![
+        ("AWS_CONFIG_FILE".into(), config.display().to_string()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            credentials.display().to_string(),
+        ),
+        // Nothing but the profiles.
+        ("AWS_ACCESS_KEY_ID".into(), String::new()),
+        ("AWS_SECRET_ACCESS_KEY".into(), String::new()),
+        ("AWS_REGION".into(), String::new()),
+    ];
+    sb
+}
 
 #[test]
-fn the_tracker_network_applies_replans_clean_and_destroys() {
-    let sb = Sandbox::new("tracker");
+fn staging_applies_with_its_own_data_tier_and_replans_clean() {
+    let sb = env("staging");
     let rt = rt();
     let ec2 = sb.ec2();
-    let production = rt
-        .block_on(
-            ec2.create_vpc()
-                .cidr_block("10.230.0.0/16")
-                .tag_specifications(
-                    TagSpecification::builder()
-                        .resource_type(ResourceType::Vpc)
-                        .tags(Tag::builder().key("Name").value("production").build())
-                        .build(),
-                )
-                .send(),
-        )
-        .unwrap()
-        .vpc()
-        .unwrap()
-        .vpc_id()
-        .unwrap()
-        .to_string();
-
+    sb.run(&["backend", "bootstrap"]).expect(0);
     let plan = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
         plan.stdout
-            .contains("Plan: 39 to add, 0 to change, 0 to destroy."),
+            .contains("Plan: 63 to add, 0 to change, 0 to destroy."),
         "{}",
         plan.stdout
     );
-    // Its resource is not known until the log group exists.
-    assert!(plan
-        .stdout
-        .contains("data.aws_iam_policy_document.flow_logs_write will be read during apply"));
     sb.run(&["apply", "--auto-approve"]).expect(0);
     let again = sb.run(&["plan", "--detailed-exitcode"]);
-    assert_eq!(again.code, 0, "re-plan is not clean:\n{}", again.stdout);
-    // A nightly drift check finds nothing: what other resources of the
-    // stack changed (rules on groups, routes on tables, the NAT's address
-    // association) is not drift.
+    assert_eq!(
+        again.code, 0,
+        "re-plan is not clean:\n{}\n{}",
+        again.stdout, again.stderr
+    );
     let drift = sb.run(&["plan", "--refresh-only", "--detailed-exitcode"]);
     assert_eq!(drift.code, 0, "drift reported:\n{}", drift.stdout);
-    assert!(
-        !again.stdout.contains("changed outside"),
-        "{}",
-        again.stdout
-    );
 
-    let state = sb.state("tracker");
-    let id = |a: &str| state["resources"][a]["id"].as_str().unwrap().to_string();
-    // Flow logs go to the log group through the role.
-    let flow = rt
+    // The state is in the staging bucket, under module addresses.
+    let state = sb.s3_json(
+        "glimpse-staging-tracker-restapi-state",
+        "tracker/staging.json",
+    );
+    let id = |a: &str| {
+        state["resources"][a]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{a} is not in state"))
+            .to_string()
+    };
+    let vpc = id("module.network.aws_vpc.this");
+
+    // The /24 split into four /26 subnets, public first (reference §3.2).
+    let subnets = rt
         .block_on(
-            ec2.describe_flow_logs()
-                .flow_log_ids(id("aws_flow_log.vpc"))
+            ec2.describe_subnets()
+                .filters(Filter::builder().name("vpc-id").values(&vpc).build())
                 .send(),
         )
         .unwrap();
-    let flow = &flow.flow_logs()[0];
-    assert_eq!(flow.resource_id(), Some(id("aws_vpc.main").as_str()));
-    assert!(flow
-        .log_destination()
-        .unwrap()
-        .ends_with("log-group:/tracker/vpc-flow-logs"));
-    assert!(flow
-        .deliver_logs_permission_arn()
-        .unwrap()
-        .ends_with("role/tracker-vpc-flow-logs"));
-    // The private route table reaches the internet through the NAT and
-    // production through the peering.
+    let mut layout: Vec<(String, String, String)> = subnets
+        .subnets()
+        .iter()
+        .map(|s| {
+            let name = s
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some("Name"))
+                .and_then(|t| t.value())
+                .unwrap_or("");
+            (
+                name.to_string(),
+                s.cidr_block().unwrap_or("").to_string(),
+                s.availability_zone().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    layout.sort();
+    assert_eq!(
+        layout,
+        [
+            (
+                "tracker-restapi-staging-private-eu-west-2a".to_string(),
+                "10.40.0.128/26".to_string(),
+                "eu-west-2a".to_string()
+            ),
+            (
+                "tracker-restapi-staging-private-eu-west-2b".into(),
+                "10.40.0.192/26".into(),
+                "eu-west-2b".into()
+            ),
+            (
+                "tracker-restapi-staging-public-eu-west-2a".into(),
+                "10.40.0.0/26".into(),
+                "eu-west-2a".into()
+            ),
+            (
+                "tracker-restapi-staging-public-eu-west-2b".into(),
+                "10.40.0.64/26".into(),
+                "eu-west-2b".into()
+            ),
+        ]
+    );
+    // One NAT gateway, in the first public subnet; the private table routes through it.
+    let nat = id("module.network.aws_nat_gateway.this");
+    let nats = rt
+        .block_on(ec2.describe_nat_gateways().nat_gateway_ids(&nat).send())
+        .unwrap();
+    assert_eq!(
+        nats.nat_gateways()[0].subnet_id(),
+        Some(id("module.network.aws_subnet.public[\"eu-west-2a\"]").as_str())
+    );
     let private = rt
         .block_on(
             ec2.describe_route_tables()
-                .route_table_ids(id("aws_route_table.private"))
+                .route_table_ids(id("module.network.aws_route_table.private"))
                 .send(),
         )
         .unwrap();
-    let routes = private.route_tables()[0].routes();
-    assert!(routes
+    assert!(private.route_tables()[0]
+        .routes()
         .iter()
-        .any(|r| r.nat_gateway_id() == Some(id("aws_nat_gateway.main").as_str())));
-    assert!(routes.iter().any(|r| {
-        r.destination_cidr_block() == Some("10.230.0.0/16")
-            && r.vpc_peering_connection_id()
-                == Some(id("aws_vpc_peering_connection.production").as_str())
-    }));
-    // Rules reference each other's groups.
-    let db_rules = rt
+        .any(|r| r.nat_gateway_id() == Some(nat.as_str())));
+    // Interface endpoints for each service, in the private subnets.
+    let endpoints = rt
+        .block_on(
+            ec2.describe_vpc_endpoints()
+                .filters(Filter::builder().name("vpc-id").values(&vpc).build())
+                .send(),
+        )
+        .unwrap();
+    let mut services: Vec<&str> = endpoints
+        .vpc_endpoints()
+        .iter()
+        .filter_map(|e| e.service_name())
+        .collect();
+    services.sort();
+    assert_eq!(
+        services,
+        [
+            "com.amazonaws.eu-west-2.ecr.api",
+            "com.amazonaws.eu-west-2.ecr.dkr",
+            "com.amazonaws.eu-west-2.logs",
+            "com.amazonaws.eu-west-2.s3",
+            "com.amazonaws.eu-west-2.secretsmanager",
+            "com.amazonaws.eu-west-2.ssm",
+        ]
+    );
+    // Flow logs to their log group.
+    let flow = rt
+        .block_on(
+            ec2.describe_flow_logs()
+                .flow_log_ids(id("module.network.aws_flow_log.this"))
+                .send(),
+        )
+        .unwrap();
+    assert!(flow.flow_logs()[0]
+        .log_destination()
+        .unwrap()
+        .ends_with("log-group:/aws/vpc/tracker-restapi-staging-flow-logs"));
+    // One log group per service and job, encrypted with the stack's key.
+    let logs = sb.logs();
+    let groups = rt
+        .block_on(
+            logs.describe_log_groups()
+                .log_group_name_prefix("/aws/ecs/tracker-restapi-staging/")
+                .send(),
+        )
+        .unwrap();
+    let key_arn = state["outputs"]["kms_key_arn"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(groups.log_groups().len(), 10, "8 services and 2 jobs");
+    for g in groups.log_groups() {
+        assert_eq!(
+            g.kms_key_id(),
+            Some(key_arn.as_str()),
+            "{:?}",
+            g.log_group_name()
+        );
+        assert_eq!(g.retention_in_days(), Some(365));
+    }
+    // The database tier: rules between the groups; the host private,
+    // IMDSv2, its user data rendered from the module's template.
+    let rules = rt
         .block_on(
             ec2.describe_security_group_rules()
                 .filters(
                     Filter::builder()
                         .name("group-id")
-                        .values(id("aws_security_group.db"))
+                        .values(id("module.security.aws_security_group.this[\"db\"]"))
                         .build(),
                 )
                 .send(),
         )
         .unwrap();
-    assert!(db_rules.security_group_rules().iter().any(|r| {
+    assert!(rules.security_group_rules().iter().any(|r| {
         r.referenced_group_info().and_then(|g| g.group_id())
-            == Some(id("aws_security_group.ecs").as_str())
+            == Some(id("module.security.aws_security_group.this[\"ecs\"]").as_str())
             && r.from_port() == Some(5432)
     }));
-
-    // The database host: private, IMDSv2 with hop limit 2, its profile.
+    let host = id("module.database[0].aws_instance.this");
     let db = rt
-        .block_on(
-            ec2.describe_instances()
-                .instance_ids(id("aws_instance.db"))
-                .send(),
-        )
+        .block_on(ec2.describe_instances().instance_ids(&host).send())
         .unwrap();
     let db = &db.reservations()[0].instances()[0];
     assert!(db.public_ip_address().is_none());
-    assert_eq!(db.subnet_id(), Some(id("aws_subnet.private_a").as_str()));
-    let m = db.metadata_options().unwrap();
-    assert_eq!(m.http_tokens().map(|t| t.as_str()), Some("required"));
-    assert_eq!(m.http_put_response_hop_limit(), Some(2));
-    assert!(db
-        .iam_instance_profile()
-        .and_then(|p| p.arn())
+    assert_eq!(
+        db.subnet_id(),
+        Some(id("module.network.aws_subnet.private[\"eu-west-2a\"]").as_str())
+    );
+    assert_eq!(
+        db.metadata_options()
+            .unwrap()
+            .http_tokens()
+            .map(|t| t.as_str()),
+        Some("required")
+    );
+    let user_data = rt
+        .block_on(
+            ec2.describe_instance_attribute()
+                .instance_id(&host)
+                .attribute(aws_sdk_ec2::types::InstanceAttributeName::UserData)
+                .send(),
+        )
+        .unwrap();
+    let encoded = user_data
+        .user_data()
+        .and_then(|u| u.value())
         .unwrap()
-        .ends_with("instance-profile/tracker-db-host"));
+        .to_string();
+    let script = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &encoded).unwrap(),
+    )
+    .unwrap();
+    assert!(script.contains("revision 1"), "{script}");
+    assert!(script.contains("--allow-cidr \"10.40.0.0/24\""), "{script}");
+    assert!(
+        script.contains("--postgres-secret \"tracker/staging/postgres-password\""),
+        "{script}"
+    );
 
+    // A rollout: new image tags from the tag file change outputs only.
+    let tags = sb.stack.join("image-tags.json");
+    let text = std::fs::read_to_string(&tags)
+        .unwrap()
+        .replacen("sha-bootstrap", "sha-1a2b3c", 1);
+    std::fs::write(&tags, text).unwrap();
+    let rollout = sb
+        .run(&[
+            "plan",
+            "--detailed-exitcode",
+            "--var-file",
+            tags.to_str().unwrap(),
+        ])
+        .expect(2);
+    assert!(
+        rollout.stdout.contains("tracker-api:sha-1a2b3c"),
+        "{}",
+        rollout.stdout
+    );
+    assert!(
+        !rollout.stdout.contains("Plan:"),
+        "no resource changes: {}",
+        rollout.stdout
+    );
     // A new bootstrap revision rebuilds the host, and only the host.
     let bump = sb
         .run(&[
@@ -142,7 +302,8 @@ fn the_tracker_network_applies_replans_clean_and_destroys() {
         ])
         .expect(2);
     assert!(
-        bump.stdout.contains("aws_instance.db must be replaced"),
+        bump.stdout
+            .contains("module.database[0].aws_instance.this must be replaced"),
         "{}",
         bump.stdout
     );
@@ -152,27 +313,179 @@ fn the_tracker_network_applies_replans_clean_and_destroys() {
         "{}",
         bump.stdout
     );
+    // The key is protected: destroy refuses, naming it, and touches nothing.
+    let destroy = sb.run(&["destroy", "--auto-approve"]).expect(1);
+    assert!(
+        destroy
+            .stderr
+            .contains("`module.kms.aws_kms_key.this` has lifecycle.prevent_destroy set"),
+        "{}",
+        destroy.stderr
+    );
+    let vpcs = rt
+        .block_on(ec2.describe_vpcs().vpc_ids(&vpc).send())
+        .unwrap();
+    assert_eq!(vpcs.vpcs().len(), 1);
+}
 
-    sb.run(&["destroy", "--auto-approve"]).expect(0);
-    let ours = rt
+#[test]
+fn production_peers_to_the_existing_database_through_its_own_provider() {
+    let sb = env("prod");
+    let rt = rt();
+    let ec2 = sb.ec2();
+    // The database team's VPC and group, made outside the stack.
+    let tag = |name: &str, kind: ResourceType| {
+        TagSpecification::builder()
+            .resource_type(kind)
+            .tags(Tag::builder().key("Name").value(name).build())
+            .build()
+    };
+    let db_vpc = rt
         .block_on(
-            ec2.describe_vpcs()
-                .filters(
-                    Filter::builder()
-                        .name("tag:cairn:stack")
-                        .values("tracker/local")
-                        .build(),
-                )
+            ec2.create_vpc()
+                .cidr_block("10.230.0.0/16")
+                .tag_specifications(tag("timescaledb", ResourceType::Vpc))
+                .send(),
+        )
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    let db_group = rt
+        .block_on(
+            ec2.create_security_group()
+                .group_name("timescaledb")
+                .description("TimescaleDB behind HAProxy")
+                .vpc_id(&db_vpc)
+                .send(),
+        )
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string();
+    let database = format!(
+        "existing_database={{ vpc_id = \"{db_vpc}\", security_group_id = \"{db_group}\", endpoint = \"timescaledb-haproxy.prod.internal\", port = 5433, secret_arn = \"arn:aws:secretsmanager:eu-west-2:123456789012:secret:tracker/production/database-Xy12Ab\" }}"
+    );
+    // moto's account stands in for production's: the read-only role the
+    // database owners grant is assumed there.
+    let role = "database_role_arn=arn:aws:iam::123456789012:role/timescaledb-network-readonly";
+    let with_db = |args: &[&str]| {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["--var", database.as_str(), "--var", role]);
+        sb.run(&a)
+    };
+    sb.run(&["backend", "bootstrap"]).expect(0);
+    let plan = with_db(&["plan", "--detailed-exitcode"]).expect(2);
+    assert!(
+        !plan.stdout.contains("module.database"),
+        "production has no database host: {}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains(
+        "module.external_database[0].aws_vpc_peering_connection.database will be created"
+    ));
+    with_db(&["apply", "--auto-approve"]).expect(0);
+    let again = with_db(&["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        again.code, 0,
+        "re-plan is not clean:\n{}\n{}",
+        again.stdout, again.stderr
+    );
+
+    let state = sb.s3_json(
+        "glimpse-production-tracker-restapi-state",
+        "tracker/production.json",
+    );
+    let id = |a: &str| {
+        state["resources"][a]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{a}"))
+            .to_string()
+    };
+    // The lookups went through the database owners' provider.
+    assert_eq!(
+        state["resources"]["module.external_database[0].data.aws_vpc.database"]["provider"],
+        "aws.database"
+    );
+    let peering = id("module.external_database[0].aws_vpc_peering_connection.database");
+    let p = rt
+        .block_on(
+            ec2.describe_vpc_peering_connections()
+                .vpc_peering_connection_ids(&peering)
                 .send(),
         )
         .unwrap();
-    assert!(ours.vpcs().is_empty());
-    let left = rt
-        .block_on(ec2.describe_vpcs().vpc_ids(&production).send())
-        .unwrap();
+    let p = &p.vpc_peering_connections()[0];
     assert_eq!(
-        left.vpcs().len(),
-        1,
-        "the production VPC is not ours to delete"
+        p.accepter_vpc_info().and_then(|v| v.vpc_id()),
+        Some(db_vpc.as_str())
     );
+    assert_eq!(
+        p.status().and_then(|s| s.code()).map(|c| c.as_str()),
+        Some("active")
+    );
+    let private = rt
+        .block_on(
+            ec2.describe_route_tables()
+                .route_table_ids(id("module.network.aws_route_table.private"))
+                .send(),
+        )
+        .unwrap();
+    assert!(private.route_tables()[0].routes().iter().any(|r| {
+        r.destination_cidr_block() == Some("10.230.0.0/16")
+            && r.vpc_peering_connection_id() == Some(peering.as_str())
+    }));
+    // The tasks may reach the database port in that network, and no other.
+    let ecs = id("module.security.aws_security_group.this[\"ecs\"]");
+    let rules = rt
+        .block_on(
+            ec2.describe_security_group_rules()
+                .filters(Filter::builder().name("group-id").values(&ecs).build())
+                .send(),
+        )
+        .unwrap();
+    assert!(rules
+        .security_group_rules()
+        .iter()
+        .any(|r| r.is_egress() == Some(true)
+            && r.cidr_ipv4() == Some("10.230.0.0/16")
+            && r.from_port() == Some(5433)));
+    assert_eq!(
+        state["outputs"]["database_endpoint"]["value"],
+        "timescaledb-haproxy.prod.internal:5433"
+    );
+    // Nothing of the database team's was changed.
+    let theirs = rt
+        .block_on(ec2.describe_vpcs().vpc_ids(&db_vpc).send())
+        .unwrap();
+    assert_eq!(theirs.vpcs().len(), 1);
+    assert!(theirs.vpcs()[0]
+        .tags()
+        .iter()
+        .all(|t| !t.key().unwrap_or("").starts_with("cairn:")));
+}
+
+#[test]
+fn both_environments_validate_offline() {
+    for env in ["staging", "prod"] {
+        let run = Run::from(
+            std::process::Command::new(BIN)
+                .args(["validate", "-C"])
+                .arg(repo_root().join("stacks/tracker"))
+                .args(["--env", env])
+                .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+                .env_remove("CAIRN_LOG")
+                .output()
+                .unwrap(),
+        )
+        .expect(0);
+        assert!(
+            run.stdout
+                .contains(&format!("The stack `tracker/{env}` is valid")),
+            "{}",
+            run.stdout
+        );
+    }
 }

@@ -49,6 +49,13 @@ pub struct PlanArgs {
     /// adds to the stack's [policy] deny.
     #[arg(long = "deny", value_name = "RULE", value_parser = parse_deny)]
     pub deny: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+/// Which part of the configuration a plan covers.
+#[derive(Args, Clone, Default)]
+pub struct SelectArgs {
     /// Plan only this resource, instance or module and what it depends on.
     /// Repeatable. For exceptional cases: the plan is partial.
     #[arg(long = "target", value_name = "ADDRESS", value_parser = parse_target)]
@@ -127,6 +134,8 @@ pub enum Command {
     Destroy {
         #[command(flatten)]
         stack: StackArgs,
+        #[command(flatten)]
+        select: SelectArgs,
         #[command(flatten)]
         run: RunArgs,
     },

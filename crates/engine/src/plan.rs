@@ -864,6 +864,26 @@ impl Walk<'_> {
                 return None;
             }
         };
+        // The type's own checks again, now that values the files could not
+        // tell (count, for_each, module inputs) are known.
+        let issues = resource.validate(&desired.attrs);
+        if !issues.is_empty() {
+            for issue in issues {
+                let span = block
+                    .attribute_spans
+                    .get(&issue.attribute)
+                    .copied()
+                    .unwrap_or(block.span);
+                self.diagnostics.push(Diagnostic::at(
+                    format!(
+                        "invalid value for `{}` of {address}: {}",
+                        issue.attribute, issue.message
+                    ),
+                    span,
+                ));
+            }
+            return None;
+        }
         let key = address.to_string();
         let recorded = self.state.resources.get(&key);
         let live = self.current.get(&key).cloned().flatten();

@@ -89,7 +89,6 @@ pub struct Values<'a> {
     children: HashMap<(usize, String), usize>,
     /// Plan: compute each value once. Apply: compute named values again.
     remember: bool,
-    cwd: String,
 }
 
 impl<'a> Values<'a> {
@@ -131,9 +130,6 @@ impl<'a> Values<'a> {
             by_path: [(Vec::new(), (0, 0))].into(),
             children,
             remember,
-            cwd: std::env::current_dir()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default(),
         }
     }
 
@@ -685,11 +681,11 @@ impl Scope for InstanceScope<'_, '_> {
                 Repeat::Each(_, value) => Ok(Cow::Borrowed(value)),
                 _ => Err("`each.value` is only available in a block with `for_each`".into()),
             },
-            Subject::PathModule => Ok(Cow::Owned(Value::String(
-                self.module_dir().display().to_string(),
-            ))),
-            Subject::PathRoot => Ok(Cow::Owned(Value::String(v.stack.dir.display().to_string()))),
-            Subject::PathCwd => Ok(Cow::Owned(Value::String(v.cwd.clone()))),
+            p @ (Subject::PathModule | Subject::PathRoot | Subject::PathCwd) => {
+                cairn_lang::files::path_value(p, self.module_dir(), &v.stack.dir)
+                    .map(Cow::Owned)
+                    .ok_or_else(|| format!("`{p}` has no value here"))
+            }
             other => Err(format!("`{other}` has no value here")),
         }
     }

@@ -57,25 +57,30 @@ impl Expr {
     }
 }
 
+/// A scope with no names: for expressions of literals and functions.
+pub struct NoNames;
+
+impl Scope for NoNames {
+    fn get(&self, s: &Subject) -> Result<Cow<'_, Value>, String> {
+        Err(format!(
+            "`{s}` cannot be used here: only literals and functions"
+        ))
+    }
+    fn module_dir(&self) -> &Path {
+        Path::new(".")
+    }
+    fn files(&self) -> &dyn cairn_functions::FileSource {
+        &cairn_functions::DiskFiles
+    }
+}
+
 /// The value of an expression that refers to nothing (a literal, a list or
 /// object of literals, arithmetic on them); `None` if it refers to anything.
 pub fn literal_value(e: &Expr) -> Option<Value> {
     if !e.references().is_empty() {
         return None;
     }
-    struct Nothing;
-    impl Scope for Nothing {
-        fn get(&self, s: &Subject) -> Result<Cow<'_, Value>, String> {
-            Err(format!("`{s}` cannot be used here"))
-        }
-        fn module_dir(&self) -> &Path {
-            Path::new(".")
-        }
-        fn files(&self) -> &dyn cairn_functions::FileSource {
-            &cairn_functions::DiskFiles
-        }
-    }
-    e.eval(&Nothing).ok()
+    e.eval(&NoNames).ok()
 }
 
 const MAX_TEMPLATE_DEPTH: usize = 8;

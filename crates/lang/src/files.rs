@@ -38,3 +38,47 @@ impl cairn_functions::FileSource for FileCache {
             .clone()
     }
 }
+
+/// `path.module`, `path.root` and `path.cwd`. Relative paths in `file()`
+/// and `templatefile()` start from the module's directory, so `path.module`
+/// is `.` and `path.root` is the stack directory as seen from the module:
+/// both keep working when joined (`"${path.module}/user-data.sh"`), and
+/// neither puts a machine's absolute path into plans or state.
+pub fn path_value(
+    which: &crate::expr::Subject,
+    module_dir: &Path,
+    root_dir: &Path,
+) -> Option<cairn_core::Value> {
+    use crate::expr::Subject;
+    let text = match which {
+        Subject::PathModule => ".".to_string(),
+        Subject::PathRoot => relative(module_dir, root_dir),
+        Subject::PathCwd => std::env::current_dir().ok()?.display().to_string(),
+        _ => return None,
+    };
+    Some(cairn_core::Value::String(text))
+}
+
+/// `to` as a path relative to `from` (both directories).
+fn relative(from: &Path, to: &Path) -> String {
+    let (Ok(from), Ok(to)) = (std::fs::canonicalize(from), std::fs::canonicalize(to)) else {
+        return to.display().to_string();
+    };
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in from.components().skip(common) {
+        out.push("..");
+    }
+    for c in to.components().skip(common) {
+        out.push(c.as_os_str());
+    }
+    if out.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        out.display().to_string()
+    }
+}

@@ -278,8 +278,12 @@ impl<'a> Parser<'a> {
 
     fn conditional(&mut self) -> Result<Expr, ParseError> {
         let cond = self.binary(0)?;
+        // Whitespace is consumed only with what follows it: a newline may
+        // separate the entries of an object.
+        let save = self.pos;
         self.ws();
         if !self.eat("?") {
+            self.pos = save;
             return Ok(cond);
         }
         self.ws();
@@ -328,12 +332,15 @@ impl<'a> Parser<'a> {
     fn binary(&mut self, min_prec: u8) -> Result<Expr, ParseError> {
         let mut lhs = self.unary()?;
         loop {
+            let save = self.pos;
             self.ws();
             let Some((op, len)) = self.peek_op() else {
+                self.pos = save;
                 break;
             };
             let prec = precedence(op);
             if prec < min_prec {
+                self.pos = save;
                 break;
             }
             self.pos += len;
@@ -1091,6 +1098,11 @@ mod tests {
         assert_eq!(
             show(&parse("${{a = 1, \"b\" : 2, (var.k) = 3}}")),
             "{\"a\"=1, \"b\"=2, var.k=3}"
+        );
+        // Newlines separate entries, after any kind of value.
+        assert_eq!(
+            show(&parse("${{\n  a = x.y\n  b = 1 + 2\n  c = p ? q : r\n}}")),
+            "{\"a\"=x.y, \"b\"=(1 + 2), \"c\"=(p ? q : r)}"
         );
         assert_eq!(
             show(&parse("${[for s in var.l : upper(s) if s != \"\"]}")),

@@ -117,10 +117,13 @@ impl SecurityGroupRule {
             .collect();
         // Some endpoints (moto) leave the description of group-referencing
         // rules out of DescribeSecurityGroupRules: take it from the group.
+        // Each group once: moto answers NotFound to a repeated id.
         let needs: Vec<String> = rules
             .iter()
             .filter(|r| r.referenced_group_info().is_some() && r.description().is_none())
             .filter_map(|r| r.group_id().map(str::to_string))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect();
         let pairs = if needs.is_empty() {
             HashMap::new()
@@ -297,7 +300,11 @@ impl Resource for SecurityGroupRule {
             .iter()
             .filter(|k| config.get(**k).is_some_and(|v| !v.is_null()))
             .count();
-        if set != 1 {
+        // An unknown source may turn out null: decide when all are known.
+        let undecided = SOURCES
+            .iter()
+            .any(|k| config.get(*k).is_some_and(Value::is_unknown));
+        if set != 1 && !undecided {
             issues.push(ValidationIssue {
                 attribute: "cidr_ipv4".into(),
                 message: format!("set exactly one of {}, found {set}", SOURCES.join(", ")),

@@ -51,9 +51,10 @@ pub async fn run(cli: Cli) -> i32 {
             plan,
             run,
         } => run::apply(&stack, &plan, &run, false, color).await,
-        Command::Destroy { stack, run } => {
+        Command::Destroy { stack, select, run } => {
             let p = PlanArgs {
                 refresh: true,
+                select,
                 ..Default::default()
             };
             run::apply(&stack, &p, &run, true, color).await

@@ -71,8 +71,8 @@ fn plan_options(p: &PlanArgs, destroy: bool) -> PlanOptions {
         refresh: p.refresh || p.refresh_only,
         destroy,
         refresh_only: p.refresh_only,
-        targets: p.targets.clone(),
-        excludes: p.excludes.clone(),
+        targets: p.select.targets.clone(),
+        excludes: p.select.excludes.clone(),
     }
 }
 

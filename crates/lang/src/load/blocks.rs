@@ -265,7 +265,22 @@ impl Builder<'_, '_> {
         }
         if let Some(n) = default {
             decl.default_span = Some(n.span());
-            if let Some(value) = literal(self.cx, n) {
+            // A default may be an expression of literals: `"${null}"` (no
+            // value unless one is given; TOML has no null), `"${[for ...]}"`.
+            let value = expr_of(self.cx, n).and_then(|e| {
+                if !e.references().is_empty() {
+                    self.cx.err(
+                        Diagnostic::at("a default cannot refer to other values", e.span).hint(
+                            "write a literal; use a local value to compute from other variables",
+                        ),
+                    );
+                    return None;
+                }
+                e.eval(&crate::eval::NoNames)
+                    .map_err(|err| self.cx.err(Diagnostic::at(err.message, err.span)))
+                    .ok()
+            });
+            if let Some(value) = value {
                 match decl.ty.convert(&value) {
                     Ok(c) => decl.default = Some(c),
                     Err(m) => {

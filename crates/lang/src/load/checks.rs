@@ -41,7 +41,10 @@ fn module(cx: &mut Cx, stack: &Stack, id: ModuleId) {
     }
     for call in &m.calls {
         if let Some(r) = &call.repetition {
-            repetition(cx, r, &scope);
+            // A call known to have no instances has no inputs to check.
+            if repetition(cx, r, &scope) == Some(0) {
+                continue;
+            }
         }
         let Some(child) = stack.modules.get(call.module) else {
             continue;
@@ -90,16 +93,21 @@ fn module(cx: &mut Cx, stack: &Stack, id: ModuleId) {
 }
 
 /// A known `count` must be a whole number, a known `for_each` a map or a
-/// set of strings.
-fn repetition(cx: &mut Cx, r: &Repetition, scope: &dyn Scope) {
+/// set of strings. Returns how many instances, when known.
+fn repetition(cx: &mut Cx, r: &Repetition, scope: &dyn Scope) -> Option<usize> {
     let e = r.expr();
     match e.eval(scope) {
-        Err(err) => cx.err(Diagnostic::at(err.message, err.span)),
-        Ok(v) => {
-            if let Err(why) = crate::expand::keys(r, &v) {
-                cx.err(Diagnostic::at(why, e.span));
-            }
+        Err(err) => {
+            cx.err(Diagnostic::at(err.message, err.span));
+            None
         }
+        Ok(v) => match crate::expand::keys(r, &v) {
+            Ok(keys) => keys.map(|k| k.len()),
+            Err(why) => {
+                cx.err(Diagnostic::at(why, e.span));
+                None
+            }
+        },
     }
 }
 

@@ -199,6 +199,10 @@ pub(crate) fn providers(
             let Some(v) = setting(cx, f, scope, declared) else {
                 continue;
             };
+            // Null (a variable left unset) leaves the setting unset.
+            if v.is_null() {
+                continue;
+            }
             if v.contains_sensitive() {
                 cx.err(Diagnostic::at(
                     format!(

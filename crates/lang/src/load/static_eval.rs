@@ -86,13 +86,10 @@ impl Scope for StaticScope<'_> {
                 self.locals.borrow_mut().insert(n.clone(), v.clone());
                 v
             }
-            Subject::PathModule => Value::String(self.module_dir.display().to_string()),
-            Subject::PathRoot => Value::String(self.root_dir.display().to_string()),
-            Subject::PathCwd => Value::String(
-                std::env::current_dir()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_default(),
-            ),
+            s @ (Subject::PathModule | Subject::PathRoot | Subject::PathCwd) => {
+                crate::files::path_value(s, &self.module_dir, &self.root_dir)
+                    .unwrap_or(Value::Unknown)
+            }
             _ => Value::Unknown,
         }))
     }

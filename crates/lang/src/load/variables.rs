@@ -223,8 +223,10 @@ impl Scope for ValidationScope<'_> {
     fn get(&self, s: &Subject) -> Result<Cow<'_, Value>, String> {
         match s {
             Subject::Var(n) if n == self.name => Ok(Cow::Borrowed(self.value)),
-            Subject::PathModule | Subject::PathRoot => {
-                Ok(Cow::Owned(Value::String(self.dir.display().to_string())))
+            s @ (Subject::PathModule | Subject::PathRoot | Subject::PathCwd) => {
+                crate::files::path_value(s, self.dir, self.dir)
+                    .map(Cow::Owned)
+                    .ok_or_else(|| "no path".to_string())
             }
             other => Err(format!("`{other}` cannot be used in a validation rule")),
         }

@@ -6,6 +6,7 @@ mod bad_stacks;
 mod ci_flow;
 mod data_sources;
 mod interrupt;
+mod language;
 mod locking;
 mod network;
 mod quickstart;

@@ -28,14 +28,24 @@ fn vpc_names(endpoint: &str, stack: &str) -> Vec<String> {
         .block_on(
             ec2_at(endpoint)
                 .describe_vpcs()
-                .filters(Filter::builder().name("tag:cairn:stack").values(stack).build())
+                .filters(
+                    Filter::builder()
+                        .name("tag:cairn:stack")
+                        .values(stack)
+                        .build(),
+                )
                 .send(),
         )
         .unwrap();
     let mut names: Vec<String> = out
         .vpcs()
         .iter()
-        .filter_map(|v| v.tags().iter().find(|t| t.key() == Some("Name")).and_then(|t| t.value()))
+        .filter_map(|v| {
+            v.tags()
+                .iter()
+                .find(|t| t.key() == Some("Name"))
+                .and_then(|t| t.value())
+        })
         .map(str::to_string)
         .collect();
     names.sort();
@@ -102,7 +112,10 @@ providers = { aws = "aws.dr" }
     assert_eq!(vpc_names(&other.endpoint(), "aliases"), ["dr", "replica"]);
     let state = sb.state("aliases");
     assert_eq!(state["resources"]["aws_vpc.dr"]["provider"], "aws.dr");
-    assert_eq!(state["resources"]["module.replica.aws_vpc.this"]["provider"], "aws.dr");
+    assert_eq!(
+        state["resources"]["module.replica.aws_vpc.this"]["provider"],
+        "aws.dr"
+    );
     run(&["plan", "--detailed-exitcode"]).expect(0);
     run(&["destroy", "--auto-approve"]).expect(0);
     assert!(vpc_names(&sb.moto.endpoint(), "aliases").is_empty());
@@ -148,32 +161,79 @@ fn cairn_import_records_an_existing_object_and_the_next_plan_is_a_no_op() {
     let sb = Sandbox::with_files(&[("main.toml", LEGACY)]);
     let id = vpc_by_hand(&sb, "10.77.0.0/16");
     let out = sb.run(&["import", "aws_vpc.legacy", &id]).expect(0);
-    assert!(out.stdout.contains(&format!("Imported aws_vpc.legacy ({id})")), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(&format!("Imported aws_vpc.legacy ({id})")),
+        "{}",
+        out.stdout
+    );
     let plan = sb.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
-    assert_eq!(sb.state("legacy")["resources"]["aws_vpc.legacy"]["id"], id.as_str());
+    assert_eq!(
+        sb.state("legacy")["resources"]["aws_vpc.legacy"]["id"],
+        id.as_str()
+    );
     // Errors are specific and change nothing.
     let again = sb.run(&["import", "aws_vpc.legacy", &id]).expect(1);
-    assert!(again.stderr.contains("is already in state"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("is already in state"),
+        "{}",
+        again.stderr
+    );
     let missing = sb.run(&["import", "aws_vpc.other", &id]).expect(1);
-    assert!(missing.stderr.contains("the configuration has no resource `aws_vpc.other`"), "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("the configuration has no resource `aws_vpc.other`"),
+        "{}",
+        missing.stderr
+    );
     sb.run(&["state", "rm", "aws_vpc.legacy"]).expect(0);
-    let gone = sb.run(&["import", "aws_vpc.legacy", "vpc-00000000000000000"]).expect(1);
-    assert!(gone.stderr.contains("no aws_vpc with id `vpc-00000000000000000` exists"), "{}", gone.stderr);
+    let gone = sb
+        .run(&["import", "aws_vpc.legacy", "vpc-00000000000000000"])
+        .expect(1);
+    assert!(
+        gone.stderr
+            .contains("no aws_vpc with id `vpc-00000000000000000` exists"),
+        "{}",
+        gone.stderr
+    );
 }
 
 #[test]
 fn an_import_block_shows_in_the_plan_and_applies_without_creating() {
     let sb = Sandbox::with_files(&[("main.toml", LEGACY)]);
     let id = vpc_by_hand(&sb, "10.77.0.0/16");
-    sb.write("main.toml", &format!("{LEGACY}\n[[import]]\nto = \"aws_vpc.legacy\"\nid = \"{id}\"\n"));
+    sb.write(
+        "main.toml",
+        &format!("{LEGACY}\n[[import]]\nto = \"aws_vpc.legacy\"\nid = \"{id}\"\n"),
+    );
     let plan = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
-    assert!(plan.stdout.contains("aws_vpc.legacy will be imported"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("Plan: 1 to import, 0 to add, 0 to change, 0 to destroy."), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("aws_vpc.legacy will be imported"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 1 to import, 0 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
     sb.run(&["apply", "--auto-approve"]).expect(0);
     sb.run(&["plan", "--detailed-exitcode"]).expect(0);
     let vpcs = rt()
-        .block_on(sb.ec2().describe_vpcs().filters(Filter::builder().name("cidr").values("10.77.0.0/16").build()).send())
+        .block_on(
+            sb.ec2()
+                .describe_vpcs()
+                .filters(
+                    Filter::builder()
+                        .name("cidr")
+                        .values("10.77.0.0/16")
+                        .build(),
+                )
+                .send(),
+        )
         .unwrap();
     assert_eq!(vpcs.vpcs().len(), 1, "no second VPC was made");
 }
@@ -200,17 +260,42 @@ cidr_block = "10.1.1.0/24"
 cidr_block = "10.2.0.0/16"
 "#,
     )]);
-    let plan = sb.run(&["plan", "--target", "aws_subnet.a", "--detailed-exitcode"]).expect(2);
-    assert!(plan.stdout.contains("this plan covers part of the configuration (--target aws_subnet.a)"));
-    assert!(plan.stdout.contains("Plan: 2 to add"), "the subnet and its VPC: {}", plan.stdout);
+    let plan = sb
+        .run(&["plan", "--target", "aws_subnet.a", "--detailed-exitcode"])
+        .expect(2);
+    assert!(plan
+        .stdout
+        .contains("this plan covers part of the configuration (--target aws_subnet.a)"));
+    assert!(
+        plan.stdout.contains("Plan: 2 to add"),
+        "the subnet and its VPC: {}",
+        plan.stdout
+    );
     assert!(!plan.stdout.contains("aws_vpc.b"), "{}", plan.stdout);
-    sb.run(&["apply", "--auto-approve", "--exclude", "aws_vpc.a"]).expect(0);
+    sb.run(&["apply", "--auto-approve", "--exclude", "aws_vpc.a"])
+        .expect(0);
     let state = sb.state("part");
-    assert_eq!(state["resources"].as_object().unwrap().keys().collect::<Vec<_>>(), ["aws_vpc.b"]);
+    assert_eq!(
+        state["resources"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["aws_vpc.b"]
+    );
     let bad = sb.run(&["plan", "--target", "aws_vpc.c"]).expect(1);
-    assert!(bad.stderr.contains("--target aws_vpc.c: nothing in the configuration or the state"), "{}", bad.stderr);
+    assert!(
+        bad.stderr
+            .contains("--target aws_vpc.c: nothing in the configuration or the state"),
+        "{}",
+        bad.stderr
+    );
     let typo = sb.run(&["plan", "--target", "aws_vpc"]).expect(1);
-    assert!(typo.stderr.contains("expected a resource address"), "{}", typo.stderr);
+    assert!(
+        typo.stderr.contains("expected a resource address"),
+        "{}",
+        typo.stderr
+    );
 }
 
 #[test]
@@ -257,24 +342,57 @@ tags = { Name = "${var.name}", Team = "${var.team}", Note = '${trimspace(templat
     ]);
     let file = sb.dir.path().join("reviewed.plan");
     let vars = sb.dir.path().join("vars.json");
-    let mut cmd = sb.command(&["plan", "--out", file.to_str().unwrap(), "--var-file", vars.to_str().unwrap()]);
+    let mut cmd = sb.command(&[
+        "plan",
+        "--out",
+        file.to_str().unwrap(),
+        "--var-file",
+        vars.to_str().unwrap(),
+    ]);
     cmd.env("CAIRN_VAR_team", "platform");
     Run::from(cmd.output().unwrap()).expect(0);
     // Everything changes on disk after review; the reviewed plan is what runs.
-    std::fs::write(sb.dir.path().join("modules/net/note.tpl"), "owned by nobody\n").unwrap();
+    std::fs::write(
+        sb.dir.path().join("modules/net/note.tpl"),
+        "owned by nobody\n",
+    )
+    .unwrap();
     std::fs::write(&vars, "{ \"name\": \"changed\" }").unwrap();
     let module = sb.dir.path().join("modules/net/main.toml");
-    let text = std::fs::read_to_string(&module).unwrap().replace("10.55.0.0/16", "10.66.0.0/16");
+    let text = std::fs::read_to_string(&module)
+        .unwrap()
+        .replace("10.55.0.0/16", "10.66.0.0/16");
     std::fs::write(&module, text).unwrap();
     sb.run(&["apply", file.to_str().unwrap()]).expect(0);
     let vpcs = rt()
-        .block_on(sb.ec2().describe_vpcs().filters(Filter::builder().name("tag:cairn:stack").values("saved").build()).send())
+        .block_on(
+            sb.ec2()
+                .describe_vpcs()
+                .filters(
+                    Filter::builder()
+                        .name("tag:cairn:stack")
+                        .values("saved")
+                        .build(),
+                )
+                .send(),
+        )
         .unwrap();
     let vpc = &vpcs.vpcs()[0];
-    let tag = |k: &str| vpc.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value()).unwrap_or("").to_string();
+    let tag = |k: &str| {
+        vpc.tags()
+            .iter()
+            .find(|t| t.key() == Some(k))
+            .and_then(|t| t.value())
+            .unwrap_or("")
+            .to_string()
+    };
     assert_eq!(vpc.cidr_block(), Some("10.55.0.0/16"));
     assert_eq!(tag("Name"), "from-var-file");
-    assert_eq!(tag("Team"), "platform", "CAIRN_VAR_team as it was at plan time");
+    assert_eq!(
+        tag("Team"),
+        "platform",
+        "CAIRN_VAR_team as it was at plan time"
+    );
     assert_eq!(tag("Note"), "owned by platform");
 }
 
@@ -283,12 +401,29 @@ fn fmt_rewrites_in_the_canonical_layout_and_checks_for_ci() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("main.toml");
     std::fs::write(&file, "[stack]\nname=\"x\"   # the name\n[ resource.aws_vpc.main ]\ncidr_block   =  \"10.0.0.0/16\"\n").unwrap();
-    let fmt = |args: &[&str]| Run::from(Command::new(BIN).arg("fmt").args(args).arg(dir.path()).output().unwrap());
+    let fmt = |args: &[&str]| {
+        Run::from(
+            Command::new(BIN)
+                .arg("fmt")
+                .args(args)
+                .arg(dir.path())
+                .output()
+                .unwrap(),
+        )
+    };
     let check = fmt(&["--check"]).expect(2);
     assert!(check.stdout.contains("main.toml"), "{}", check.stdout);
-    assert!(check.stderr.contains("not in the canonical layout"), "{}", check.stderr);
+    assert!(
+        check.stderr.contains("not in the canonical layout"),
+        "{}",
+        check.stderr
+    );
     let diff = fmt(&["--check", "--diff"]).expect(2);
-    assert!(diff.stdout.contains("+cidr_block = \"10.0.0.0/16\""), "{}", diff.stdout);
+    assert!(
+        diff.stdout.contains("+cidr_block = \"10.0.0.0/16\""),
+        "{}",
+        diff.stdout
+    );
     fmt(&[]).expect(0);
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
@@ -298,7 +433,11 @@ fn fmt_rewrites_in_the_canonical_layout_and_checks_for_ci() {
     std::fs::write(&file, "[stack\n").unwrap();
     let bad = fmt(&[]).expect(1);
     assert!(bad.stderr.contains("main.toml:1:"), "{}", bad.stderr);
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "[stack\n", "an unparsable file is left alone");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "[stack\n",
+        "an unparsable file is left alone"
+    );
 }
 
 #[test]
@@ -310,7 +449,11 @@ fn the_repository_stacks_are_formatted() {
             .output()
             .unwrap(),
     );
-    assert_eq!(run.code, 0, "run `cairn fmt --recursive stacks`:\n{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "run `cairn fmt --recursive stacks`:\n{}{}",
+        run.stdout, run.stderr
+    );
 }
 
 /// A TOML document as JSON, to check it against the schema.
@@ -318,10 +461,16 @@ fn toml_json(text: &str) -> serde_json::Value {
     fn item(i: &toml_edit::Item) -> serde_json::Value {
         match i {
             toml_edit::Item::Value(v) => value(v),
-            toml_edit::Item::Table(t) => serde_json::Value::Object(t.iter().map(|(k, v)| (k.to_string(), item(v))).collect()),
+            toml_edit::Item::Table(t) => {
+                serde_json::Value::Object(t.iter().map(|(k, v)| (k.to_string(), item(v))).collect())
+            }
             toml_edit::Item::ArrayOfTables(a) => serde_json::Value::Array(
                 a.iter()
-                    .map(|t| serde_json::Value::Object(t.iter().map(|(k, v)| (k.to_string(), item(v))).collect()))
+                    .map(|t| {
+                        serde_json::Value::Object(
+                            t.iter().map(|(k, v)| (k.to_string(), item(v))).collect(),
+                        )
+                    })
                     .collect(),
             ),
             toml_edit::Item::None => serde_json::Value::Null,
@@ -336,7 +485,9 @@ fn toml_json(text: &str) -> serde_json::Value {
             V::Boolean(b) => serde_json::json!(b.value()),
             V::Datetime(d) => serde_json::json!(d.to_string()),
             V::Array(a) => serde_json::Value::Array(a.iter().map(value).collect()),
-            V::InlineTable(t) => serde_json::Value::Object(t.iter().map(|(k, v)| (k.to_string(), value(v))).collect()),
+            V::InlineTable(t) => serde_json::Value::Object(
+                t.iter().map(|(k, v)| (k.to_string(), value(v))).collect(),
+            ),
         }
     }
     item(toml_edit::Document::parse(text).unwrap().as_item())
@@ -367,13 +518,40 @@ fn the_schema_accepts_every_stack_and_env_file_and_catches_mistakes() {
         let json = toml_json(&std::fs::read_to_string(f).unwrap());
         let is_env = f.parent().is_some_and(|p| p.ends_with("envs"));
         let v = if is_env { &env_schema } else { &stack_schema };
-        let errors: Vec<String> = v.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path)).collect();
+        let errors: Vec<String> = v
+            .iter_errors(&json)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
         assert!(errors.is_empty(), "{}: {}", f.display(), errors.join("\n"));
     }
     let typo = toml_json("[resource.aws_vpc.main]\ncidr_blok = \"10.0.0.0/16\"\n");
-    assert!(!stack_schema.is_valid(&typo), "an unknown attribute is flagged");
-    let wrong = toml_json("[resource.aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\nenable_dns_support = 3\n");
+    assert!(
+        !stack_schema.is_valid(&typo),
+        "an unknown attribute is flagged"
+    );
+    let wrong = toml_json(
+        "[resource.aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\nenable_dns_support = 3\n",
+    );
     assert!(!stack_schema.is_valid(&wrong), "a wrong type is flagged");
     let expression = toml_json("[resource.aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\nenable_dns_support = \"${var.dns}\"\n");
-    assert!(stack_schema.is_valid(&expression), "an expression stands for any type");
+    assert!(
+        stack_schema.is_valid(&expression),
+        "an expression stands for any type"
+    );
+}
+
+#[test]
+fn the_committed_schemas_are_what_cairn_schema_prints() {
+    for (args, file) in [
+        (&[][..], "docs/stack.schema.json"),
+        (&["--env"][..], "docs/env.schema.json"),
+    ] {
+        let out = Run::from(Command::new(BIN).arg("schema").args(args).output().unwrap()).expect(0);
+        let committed = std::fs::read_to_string(repo_root().join(file)).unwrap();
+        assert!(
+            out.stdout == committed,
+            "{file} is stale: run `cairn schema {}> {file}`",
+            args.iter().map(|a| format!("{a} ")).collect::<String>()
+        );
+    }
 }

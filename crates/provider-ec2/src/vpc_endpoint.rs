@@ -88,16 +88,19 @@ fn list(v: &[String]) -> Value {
 }
 
 impl VpcEndpoint {
+    /// Endpoints matching filters, or with these ids.
     async fn read_filtered(
         &self,
         filters: Vec<aws_sdk_ec2::types::Filter>,
+        ids: Option<Vec<String>>,
         default_tags: &tags::Tags,
     ) -> Result<HashMap<String, (Object, String)>, ProviderError> {
         let client = self.ec2.client().await?;
         let region = self.ec2.region().await;
         let found: Vec<_> = client
             .describe_vpc_endpoints()
-            .set_filters(Some(filters))
+            .set_filters((!filters.is_empty()).then_some(filters))
+            .set_vpc_endpoint_ids(ids)
             .into_paginator()
             .items()
             .send()
@@ -171,7 +174,7 @@ impl VpcEndpoint {
         default_tags: &tags::Tags,
     ) -> Result<HashMap<String, Object>, ProviderError> {
         Ok(self
-            .read_filtered(filters, default_tags)
+            .read_filtered(filters, None, default_tags)
             .await?
             .into_iter()
             .map(|(id, (o, _))| (id, o))
@@ -195,8 +198,12 @@ impl VpcEndpoint {
         let mut out = HashMap::new();
         for chunk in vpcs.chunks(crate::common::FILTER_CHUNK) {
             out.extend(
-                self.read_filtered(vec![filter("vpc-id", chunk.iter().copied())], default_tags)
-                    .await?,
+                self.read_filtered(
+                    vec![filter("vpc-id", chunk.iter().copied())],
+                    None,
+                    default_tags,
+                )
+                .await?,
             );
         }
         Ok(out)
@@ -281,6 +288,22 @@ impl Resource for VpcEndpoint {
             .map(|(id, (o, _))| (id, o))
             .collect();
         Ok(outcomes(requests, live))
+    }
+
+    /// Refresh finds endpoints through their recorded VPC; an import has
+    /// only the endpoint's id.
+    async fn import(&self, id: &str, ctx: &ReadContext) -> Result<ReadOutcome, ProviderError> {
+        let mut found = match self
+            .read_filtered(Vec::new(), Some(vec![id.to_string()]), &ctx.default_tags)
+            .await
+        {
+            Err(e) if cairn_aws::is_not_found(&e) => HashMap::new(),
+            other => other?,
+        };
+        Ok(match found.remove(id) {
+            Some((obj, _)) => ReadOutcome::Live(obj),
+            None => ReadOutcome::Gone,
+        })
     }
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {

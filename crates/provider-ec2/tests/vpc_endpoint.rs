@@ -70,6 +70,16 @@ async fn gateway_endpoint_route_tables_change_in_place() {
         std::slice::from_ref(&rt_b)
     );
     assert_eq!(r.find_owned(&ctx).await.unwrap().len(), 1);
+    // Importing has only the id, not the recorded VPC refresh reads by.
+    let read_ctx = cairn_core::provider::ReadContext::default();
+    match r.import(&id, &read_ctx).await.unwrap() {
+        cairn_core::ReadOutcome::Live(o) => assert_eq!(o["vpc_id"].as_str(), Some(vpc.as_str())),
+        cairn_core::ReadOutcome::Gone => panic!("import found nothing"),
+    }
+    assert!(matches!(
+        r.import("vpce-0000000000000000", &read_ctx).await.unwrap(),
+        cairn_core::ReadOutcome::Gone
+    ));
 
     // moto adds no prefix-list route for a table added by ModifyVpcEndpoint,
     // then fails DeleteVpcEndpoints looking for it: move back to the table

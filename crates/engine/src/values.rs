@@ -198,7 +198,8 @@ impl<'a> Values<'a> {
     /// fails is reported and stands as unknown, so nothing after it
     /// reports the same cause again.
     pub fn ensure(&mut self, n: NodeIndex) -> Vec<Diagnostic> {
-        let node = self.graph.graph[n].clone();
+        let graph = self.graph;
+        let node = &graph.graph[n];
         let t = node.tree;
         let count = self.instances(t).len();
         let mut errors = Vec::new();
@@ -263,7 +264,13 @@ impl<'a> Values<'a> {
                         continue;
                     }
                     let Some(block) = m.resource(r) else { continue };
-                    let label = crate::graph::display(self.stack, &node);
+                    if block.repetition.is_none() {
+                        self.data[t][i]
+                            .expansions
+                            .insert(r.clone(), Expansion::Single);
+                        continue;
+                    }
+                    let label = crate::graph::display(self.stack, node);
                     match self.expand(block.repetition.as_ref(), t, i, &label) {
                         Ok(e) => {
                             if let Some(old) = self.data[t][i].expansions.get(r) {

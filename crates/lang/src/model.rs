@@ -82,11 +82,14 @@ pub struct Module {
     pub resources: Vec<ResourceBlock>,
     pub calls: Vec<ModuleCall>,
     pub outputs: Vec<OutputBlock>,
+    /// Position of each resource in `resources`: lookups by reference are
+    /// on every plan's hot path.
+    pub index: std::collections::HashMap<ResourceRef, usize>,
 }
 
 impl Module {
     pub fn resource(&self, r: &ResourceRef) -> Option<&ResourceBlock> {
-        self.resources.iter().find(|b| b.id() == *r)
+        self.index.get(r).map(|&i| &self.resources[i])
     }
     pub fn call(&self, name: &str) -> Option<&ModuleCall> {
         self.calls.iter().find(|c| c.name == name)

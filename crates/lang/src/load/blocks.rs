@@ -182,6 +182,7 @@ pub(crate) fn module(
     }
     for r in &raw.resources {
         if let Some(block) = b.resource(r) {
+            m.index.insert(block.id(), m.resources.len());
             m.resources.push(block);
         }
     }

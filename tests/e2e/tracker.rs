@@ -54,6 +54,13 @@ fn staging_applies_with_its_own_data_tier_and_replans_clean() {
         "{}",
         plan.stdout
     );
+    // Every instance the modules, count and for_each expand to, by address.
+    let created: Vec<&str> = plan
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("  # ")?.strip_suffix(" will be created"))
+        .collect();
+    insta::assert_snapshot!("tracker_staging_addresses", created.join("\n"));
     sb.run(&["apply", "--auto-approve"]).expect(0);
     let again = sb.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(

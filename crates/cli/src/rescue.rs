@@ -4,7 +4,30 @@
 
 use std::path::PathBuf;
 
-use cairn_state::{StateDocument, StateError};
+use cairn_state::{Backend, StateDocument, StateError, Version};
+
+use crate::locking::HeldLock;
+
+/// Records `doc` as the next serial, written over `expected` by the holder
+/// of `lock`. A failed write is reported and the document saved locally
+/// (see [`save`]); `false` then tells the caller to exit with an error.
+pub async fn commit(
+    backend: &dyn Backend,
+    doc: &mut StateDocument,
+    expected: Option<&Version>,
+    lock: &HeldLock,
+) -> bool {
+    doc.serial += 1;
+    doc.written_by = Some(lock.written_by().now());
+    match backend.write(doc, expected).await {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("error: the state could not be saved: {e}");
+            save(doc, &e);
+            false
+        }
+    }
+}
 
 /// `$CAIRN_STATE_DIR/rescued/` or `state/rescued/` under the working directory.
 fn dir() -> PathBuf {

@@ -123,6 +123,14 @@ pub struct TypeMismatch {
 }
 
 impl TypeMismatch {
+    /// "wrong type for `ingress[0].from_port`: expected number, found string".
+    pub fn message(&self, attribute: &str) -> String {
+        format!(
+            "wrong type for `{attribute}{}`: expected {}, found {}",
+            self.path, self.expected, self.found
+        )
+    }
+
     fn under(mut self, prefix: &str) -> Self {
         self.path = format!("{prefix}{}", self.path);
         self

@@ -24,7 +24,7 @@ use crate::desired::{evaluate, ignore_changes, mark_sensitive, planned_new, Desi
 use crate::diff::diff;
 use crate::error::OperationError;
 use crate::graph::{ConfigGraph, Node, NodeKind};
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Plan, ResourceChange};
 use crate::values::Values;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -407,17 +407,7 @@ pub async fn apply(
                 rs.prevent_destroy = stack
                     .resource(&change.address)
                     .is_some_and(|b| b.lifecycle.prevent_destroy);
-                if let Some(old) = state.resources.get(&key) {
-                    rs.deposed = old.deposed.clone();
-                    // The old object of a create-before-destroy replacement
-                    // waits, recorded, for its own delete.
-                    if change.action == Action::Replace
-                        && change.create_before_destroy
-                        && old.id != id
-                    {
-                        rs.deposed.push(DeposedObject::of(old));
-                    }
-                }
+                carry_deposed(&mut rs, state.resources.get(&key), change);
                 state.resources.insert(key, rs);
                 values.set_object(&change.address, Value::Map(obj));
                 emit(ApplyEvent::Finished {
@@ -460,15 +450,7 @@ pub async fn apply(
                     let mut rs =
                         ResourceState::new(&change.type_name, &change.provider, &id, partial, deps);
                     rs.status = ResourceStatus::Tainted;
-                    if let Some(old) = state.resources.get(&key) {
-                        rs.deposed = old.deposed.clone();
-                        if change.action == Action::Replace
-                            && change.create_before_destroy
-                            && old.id != id
-                        {
-                            rs.deposed.push(DeposedObject::of(old));
-                        }
-                    }
+                    carry_deposed(&mut rs, state.resources.get(&key), change);
                     state.resources.insert(key, rs);
                 }
                 emit(ApplyEvent::Failed {
@@ -938,4 +920,15 @@ fn build_ops(plan: &Plan) -> Vec<Op> {
         }
     }
     ops
+}
+
+/// The new record of an instance keeps the deposed objects of the old one;
+/// the old object of a create-before-destroy replacement joins them, to
+/// wait (recorded) for its own delete.
+fn carry_deposed(rs: &mut ResourceState, old: Option<&ResourceState>, change: &ResourceChange) {
+    let Some(old) = old else { return };
+    rs.deposed = old.deposed.clone();
+    if change.action == Action::Replace && change.create_before_destroy && old.id != rs.id {
+        rs.deposed.push(DeposedObject::of(old));
+    }
 }

@@ -34,18 +34,9 @@ pub fn evaluate(
             Ok(v) => {
                 if let Some(attr) = schema.get(name) {
                     if let Err(m) = attr.ty.check(&v) {
-                        errors.push(
-                            Diagnostic::at(
-                                format!(
-                                    "wrong type for `{name}{}`: expected {}, found {}",
-                                    m.path, m.expected, m.found
-                                ),
-                                span,
-                            )
-                            .hint(
-                                "the referenced value does not have the type this attribute needs",
-                            ),
-                        );
+                        errors.push(Diagnostic::at(m.message(name), span).hint(
+                            "the referenced value does not have the type this attribute needs",
+                        ));
                     }
                     for check in &attr.checks {
                         if let Err(m) = check.run(&v) {

@@ -90,34 +90,20 @@ pub async fn refresh(
                     }
                     Ok(out)
                 }
-                Ok(outcomes) => Err(items
-                    .iter()
-                    .map(|(addr, _, _)| OperationError {
-                        address: addr
-                            .parse()
-                            .unwrap_or_else(|_| Address::managed(type_name, "?")),
-                        action: "read",
-                        error: cairn_core::ProviderError::new(
-                            format!("{type_name}:read"),
-                            "InvalidResponse",
-                            format!(
-                                "the provider returned {} results for {} resources",
-                                outcomes.len(),
-                                items.len()
-                            ),
+                Ok(outcomes) => Err(failed(
+                    type_name,
+                    &items,
+                    cairn_core::ProviderError::new(
+                        format!("{type_name}:read"),
+                        "InvalidResponse",
+                        format!(
+                            "the provider returned {} results for {} resources",
+                            outcomes.len(),
+                            items.len()
                         ),
-                    })
-                    .collect()),
-                Err(e) => Err(items
-                    .iter()
-                    .map(|(addr, _, _)| OperationError {
-                        address: addr
-                            .parse()
-                            .unwrap_or_else(|_| Address::managed(type_name, "?")),
-                        action: "read",
-                        error: e.clone(),
-                    })
-                    .collect()),
+                    ),
+                )),
+                Err(e) => Err(failed(type_name, &items, e)),
             }
         });
     let mut refreshed = Refreshed::new();
@@ -134,4 +120,22 @@ pub async fn refresh(
         errors.sort_by(|a, b| a.address.cmp(&b.address));
         Err(EngineError::Operations(errors))
     }
+}
+
+/// One read error for every instance of a failed batch.
+fn failed(
+    type_name: &str,
+    items: &[(&String, Object, Vec<Path>)],
+    error: cairn_core::ProviderError,
+) -> Vec<OperationError> {
+    items
+        .iter()
+        .map(|(addr, _, _)| OperationError {
+            address: addr
+                .parse()
+                .unwrap_or_else(|_| Address::managed(type_name, "?")),
+            action: "read",
+            error: error.clone(),
+        })
+        .collect()
 }

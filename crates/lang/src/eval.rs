@@ -399,14 +399,7 @@ impl<'s> Ev<'s> {
             .read(&full)
             .map_err(|m| EvalError::at(spans[0], format!("templatefile(): {m}")))?;
         let at_line = |offset: u32| {
-            let before = &text[..(offset as usize).min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let col = before
-                .rsplit('\n')
-                .next()
-                .map(|l| l.chars().count())
-                .unwrap_or(0)
-                + 1;
+            let (line, col) = crate::source::line_col(&text, offset as usize);
             format!("{}:{line}:{col}", full.display())
         };
         let template =

@@ -31,6 +31,15 @@ impl Span {
     }
 }
 
+/// 1-based line and column (in characters) of a byte offset in `text`,
+/// for text that is not (yet) a [`SourceFile`].
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path as the user should see it (relative to where cairn runs when possible).

@@ -34,14 +34,7 @@ pub fn fmt(paths: &[PathBuf], recursive: bool, check: bool, diff: bool) -> Resul
         let formatted = match cairn_fmt::format(&text) {
             Ok(f) => f,
             Err(e) => {
-                let before = &text[..e.span.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let col = before
-                    .rsplit('\n')
-                    .next()
-                    .map(|l| l.chars().count())
-                    .unwrap_or(0)
-                    + 1;
+                let (line, col) = cairn_lang::source::line_col(&text, e.span.start);
                 eprintln!("error: {}:{line}:{col}: {}", path.display(), e.message);
                 failed += 1;
                 continue;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use cairn_core::provider::ReadContext;
 use cairn_core::{Address, ReadOutcome, Value};
-use cairn_state::{ResourceState, StateDocument, StateError};
+use cairn_state::{ResourceState, StateDocument};
 
 use crate::args::{LockArgs, StackArgs};
 use crate::exit;
@@ -113,24 +113,15 @@ pub async fn import(
         let mut rs = ResourceState::new(&address.type_name, &provider, &object_id, &obj, Vec::new());
         rs.prevent_destroy = block.lifecycle.prevent_destroy;
         doc.resources.insert(key.clone(), rs);
-        doc.serial += 1;
-        doc.written_by = Some(lock.written_by().now());
-        match backend.write(&doc, version.as_ref()).await {
-            Ok(_) => {
-                println!(
-                    "Imported {key} ({object_id}) into {} (state serial {}).\nRun `cairn plan` to compare it with its configuration.",
-                    backend.location(),
-                    doc.serial
-                );
-                Ok(exit::OK)
-            }
-            Err(e @ StateError::Conflict { .. }) => {
-                eprintln!("error: {e}");
-                crate::rescue::save(&doc, &e);
-                Ok(exit::ERROR)
-            }
-            Err(e) => Err(e.into()),
+        if !crate::rescue::commit(&*backend, &mut doc, version.as_ref(), &lock).await {
+            return Ok(exit::ERROR);
         }
+        println!(
+            "Imported {key} ({object_id}) into {} (state serial {}).\nRun `cairn plan` to compare it with its configuration.",
+            backend.location(),
+            doc.serial
+        );
+        Ok(exit::OK)
     }
     .await;
     lock.release().await;

@@ -235,11 +235,7 @@ async fn record_refresh(
     lock: &HeldLock,
 ) -> Result<i32, Failure> {
     let mut doc = plan.state.clone();
-    doc.serial += 1;
-    doc.written_by = Some(lock.written_by().now());
-    if let Err(e) = backend.write(&doc, version.as_ref()).await {
-        eprintln!("error: the state could not be saved: {e}");
-        crate::rescue::save(&doc, &e);
+    if !crate::rescue::commit(backend, &mut doc, version.as_ref(), lock).await {
         return Ok(exit::ERROR);
     }
     println!(

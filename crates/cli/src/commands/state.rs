@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use cairn_core::Address;
 use cairn_engine::render::scalar;
-use cairn_state::{Backend, StateDiff, StateDocument, StateError};
+use cairn_state::{Backend, StateDiff, StateDocument};
 
 use super::inspect::require;
 use crate::args::{LockArgs, StackArgs};
@@ -248,20 +248,11 @@ async fn edit(
         })?;
         let mut doc = current.doc;
         let done = edit(&mut doc)?;
-        doc.serial += 1;
-        doc.written_by = Some(lock.written_by().now());
-        match backend.write(&doc, Some(&current.version)).await {
-            Ok(_) => {
-                println!("{done} (state serial {}).", doc.serial);
-                Ok(exit::OK)
-            }
-            Err(e @ StateError::Conflict { .. }) => {
-                eprintln!("error: {e}");
-                crate::rescue::save(&doc, &e);
-                Ok(exit::ERROR)
-            }
-            Err(e) => Err(e.into()),
+        if !crate::rescue::commit(&*backend, &mut doc, Some(&current.version), &lock).await {
+            return Ok(exit::ERROR);
         }
+        println!("{done} (state serial {}).", doc.serial);
+        Ok(exit::OK)
     }
     .await;
     lock.release().await;

@@ -546,14 +546,10 @@ impl Builder<'_, '_> {
     /// `timeouts = { create = "10m", update = "5m", delete = "20m" }`.
     fn timeouts(&mut self, e: &Entry) -> Timeouts {
         let mut t = Timeouts::default();
-        let Some(entries) = e.node.entries() else {
-            self.cx.err(
-                Diagnostic::at(
-                    format!("`timeouts` must be a table, found {}", e.node.kind()),
-                    e.node.span(),
-                )
-                .hint("e.g. timeouts = { create = \"10m\", delete = \"20m\" }"),
-            );
+        let Some(entries) = self
+            .cx
+            .table(e, Some("timeouts = { create = \"10m\", delete = \"20m\" }"))
+        else {
             return t;
         };
         for f in entries {
@@ -660,14 +656,10 @@ impl Builder<'_, '_> {
         rep: Option<RepKind>,
     ) -> Lifecycle {
         let mut l = Lifecycle::default();
-        let Some(entries) = e.node.entries() else {
-            self.cx.err(
-                Diagnostic::at(
-                    format!("`lifecycle` must be a table, found {}", e.node.kind()),
-                    e.node.span(),
-                )
-                .hint("e.g. lifecycle = { prevent_destroy = true }"),
-            );
+        let Some(entries) = self
+            .cx
+            .table(e, Some("lifecycle = { prevent_destroy = true }"))
+        else {
             return l;
         };
         for f in entries {
@@ -909,11 +901,8 @@ impl Builder<'_, '_> {
     /// `providers = { aws = "aws.prod_db", "aws.peer" = "aws" }`.
     fn providers_map(&mut self, e: &Entry) -> BTreeMap<String, (String, Span)> {
         let mut out = BTreeMap::new();
-        let Some(entries) = e.node.entries() else {
-            self.cx.err(
-                Diagnostic::at("`providers` must be a table", e.node.span())
-                    .hint("e.g. providers = { aws = \"aws.prod_db\" }: the module's name for a provider = the caller's"),
-            );
+        let example = "providers = { aws = \"aws.prod_db\" }: the module's name for a provider = the caller's";
+        let Some(entries) = self.cx.table(e, Some(example)) else {
             return out;
         };
         for p in entries {

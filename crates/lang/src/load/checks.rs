@@ -133,14 +133,8 @@ fn resource(cx: &mut Cx, stack: &Stack, block: &ResourceBlock, scope: &dyn Scope
         };
         if let Err(m) = attr.ty.check(&value) {
             cx.err(
-                Diagnostic::at(
-                    format!(
-                        "wrong type for `{name}{}`: expected {}, found {}",
-                        m.path, m.expected, m.found
-                    ),
-                    expr.span,
-                )
-                .label(format!("expected {}", m.expected)),
+                Diagnostic::at(m.message(name), expr.span)
+                    .label(format!("expected {}", m.expected)),
             );
         } else {
             nested_required(cx, &attr.ty, &value, name, expr.span);

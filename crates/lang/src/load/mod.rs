@@ -278,17 +278,30 @@ impl<'r> Cx<'r> {
     }
 
     pub fn expect_table(&mut self, e: &Entry) {
-        self.err(Diagnostic::at(
-            format!("`{}` must be a table, found {}", e.key, e.node.kind()),
-            e.node.span(),
-        ));
+        self.table(e, None);
+    }
+
+    /// The entries of `e`, or a "must be a table" error (with an example
+    /// of the expected form, when given) and `None`.
+    pub fn table<'e>(&mut self, e: &'e Entry, example: Option<&str>) -> Option<&'e [Entry]> {
+        let entries = e.node.entries();
+        if entries.is_none() {
+            let d = Diagnostic::at(
+                format!("`{}` must be a table, found {}", e.key, e.node.kind()),
+                e.node.span(),
+            );
+            self.err(match example {
+                Some(x) => d.hint(format!("e.g. {x}")),
+                None => d,
+            });
+        }
+        entries
     }
 
     /// The entries of a table whose values must themselves be tables
     /// (`[variable.NAME]`, `[resource.TYPE.NAME]`).
     pub fn subtables<'e>(&mut self, e: &'e Entry, what: &str) -> Vec<&'e Entry> {
-        let Some(entries) = e.node.entries() else {
-            self.expect_table(e);
+        let Some(entries) = self.table(e, None) else {
             return Vec::new();
         };
         let mut out = Vec::new();

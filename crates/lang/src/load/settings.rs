@@ -42,8 +42,7 @@ const S3_BACKEND_KEYS: &[&str] = &[
 pub(crate) fn stack_name(cx: &mut Cx, tables: &[Entry]) -> Option<String> {
     let mut name: Option<(String, Span)> = None;
     for e in tables {
-        let Some(entries) = e.node.entries() else {
-            cx.expect_table(e);
+        let Some(entries) = cx.table(e, None) else {
             continue;
         };
         for f in entries {
@@ -326,8 +325,7 @@ pub(crate) fn backend(
 pub(crate) fn policy(cx: &mut Cx, tables: &[Entry]) -> Vec<DenyRule> {
     let mut policy = Vec::new();
     for e in tables {
-        let Some(entries) = e.node.entries() else {
-            cx.expect_table(e);
+        let Some(entries) = cx.table(e, None) else {
             continue;
         };
         for f in entries {

@@ -73,3 +73,22 @@ fn colour_and_progress_only_on_a_terminal() {
         apply.stdout
     );
 }
+
+/// `cairn schema | head`: a reader that goes away early is not an error
+/// (no panic, no backtrace). The schema is larger than a pipe's buffer, so
+/// cairn is still writing when the read end closes.
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    use std::process::Stdio;
+    let mut child = Command::new(crate::support::BIN)
+        .arg("schema")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

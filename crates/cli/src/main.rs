@@ -1,5 +1,20 @@
 //! `cairn`: plan and apply AWS infrastructure from TOML stack files.
 
+/// `print!` and `println!` that ignore a closed stdout (`cairn schema | head`)
+/// instead of panicking: a reader going away must never cut an apply short.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod args;
 mod commands;
 mod exit;

@@ -18,10 +18,10 @@ pub fn print(plan: &Plan, format: PlanFormat, color: bool) {
     match format {
         PlanFormat::Human => {
             let text = render::plan_text(plan);
-            print!("{}", if color { paint(&text) } else { text });
+            out!("{}", if color { paint(&text) } else { text });
         }
-        PlanFormat::Markdown => print!("{}", render_markdown::plan_markdown(plan)),
-        PlanFormat::Json => println!(
+        PlanFormat::Markdown => out!("{}", render_markdown::plan_markdown(plan)),
+        PlanFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&plan_json::plan_json(plan)).unwrap_or_default()
         ),

@@ -27,13 +27,13 @@ pub async fn bootstrap(args: &StackArgs) -> Result<i32, Failure> {
     let steps = backend.bootstrap().await?;
     for s in &steps {
         let mark = if s.changed { "changed" } else { "ok" };
-        println!("{:<14} {mark:<8} {}", s.what, s.detail);
+        outln!("{:<14} {mark:<8} {}", s.what, s.detail);
     }
     let changed = steps.iter().filter(|s| s.changed).count();
     if changed == 0 {
-        println!("\nThe state bucket {bucket} was already set up; nothing changed.");
+        outln!("\nThe state bucket {bucket} was already set up; nothing changed.");
     } else {
-        println!("\nThe state bucket {bucket} is ready ({changed} change(s)).");
+        outln!("\nThe state bucket {bucket} is ready ({changed} change(s)).");
     }
     Ok(exit::OK)
 }
@@ -86,7 +86,7 @@ pub async fn migrate(args: &StackArgs, from: &str, lock_args: &LockArgs) -> Resu
                 )))
             }
             Some(t) if t.doc == doc => {
-                println!(
+                outln!(
                     "{} already holds serial {} of this state; nothing to do.",
                     target.location(),
                     doc.serial
@@ -96,7 +96,7 @@ pub async fn migrate(args: &StackArgs, from: &str, lock_args: &LockArgs) -> Resu
             Some(t) => Some(t.version),
         };
         target.write(&doc, expected.as_ref()).await?;
-        println!(
+        outln!(
             "Copied the state (lineage {}, serial {}, {} resource(s)) from {} to {}.\nThe copy at {} is left in place: remove it once you have checked the new backend.",
             doc.lineage,
             doc.serial,

@@ -47,18 +47,18 @@ pub fn fmt(paths: &[PathBuf], recursive: bool, check: bool, diff: bool) -> Resul
         if diff {
             let d = similar::TextDiff::from_lines(&text, &formatted);
             let name = path.display().to_string();
-            print!("{}", d.unified_diff().header(&name, &name));
+            out!("{}", d.unified_diff().header(&name, &name));
         }
         if check {
             if !diff {
-                println!("{}", path.display());
+                outln!("{}", path.display());
             }
             continue;
         }
         write_atomically(path, &formatted)
             .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
         if !diff {
-            println!("{}", path.display());
+            outln!("{}", path.display());
         }
     }
     if failed > 0 {

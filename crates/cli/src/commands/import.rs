@@ -116,7 +116,7 @@ pub async fn import(
         if !crate::rescue::commit(&*backend, &mut doc, version.as_ref(), &lock).await {
             return Ok(exit::ERROR);
         }
-        println!(
+        outln!(
             "Imported {key} ({object_id}) into {} (state serial {}).\nRun `cairn plan` to compare it with its configuration.",
             backend.location(),
             doc.serial

@@ -38,11 +38,11 @@ pub async fn output(args: &StackArgs, name: Option<&str>, json: bool) -> Result<
                 Failure::Usage(format!("no output named `{n}` (outputs: {})", names(&doc)))
             })?;
             if json {
-                println!("{}", o.value);
+                outln!("{}", o.value);
             } else {
                 match o.value() {
-                    v if v.as_str().is_some() => println!("{}", v.as_str().unwrap_or_default()),
-                    v => println!("{}", v.deep_unmarked()),
+                    v if v.as_str().is_some() => outln!("{}", v.as_str().unwrap_or_default()),
+                    v => outln!("{}", v.deep_unmarked()),
                 }
             }
         }
@@ -62,11 +62,11 @@ pub async fn output(args: &StackArgs, name: Option<&str>, json: bool) -> Result<
                     )
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
         None => {
             for (k, o) in &doc.outputs {
-                println!("{k} = {}", scalar(&o.value()));
+                outln!("{k} = {}", scalar(&o.value()));
             }
         }
     }
@@ -80,8 +80,8 @@ fn names(doc: &StateDocument) -> String {
 pub fn graph(args: &StackArgs, format: GraphFormat) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
     match format {
-        GraphFormat::Dot => print!("{}", ws.graph.to_dot()),
-        GraphFormat::Mermaid => print!("{}", ws.graph.to_mermaid()),
+        GraphFormat::Dot => out!("{}", ws.graph.to_dot()),
+        GraphFormat::Mermaid => out!("{}", ws.graph.to_mermaid()),
     }
     Ok(exit::OK)
 }

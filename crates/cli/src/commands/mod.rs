@@ -87,7 +87,7 @@ pub async fn run(cli: Cli) -> i32 {
                     cairn_aws::AwsSettings::default(),
                 ))
             };
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
@@ -141,8 +141,8 @@ pub async fn run(cli: Cli) -> i32 {
 
 fn validate(args: &crate::args::StackArgs) -> Result<i32, Failure> {
     let ws = crate::workspace::load(args)?;
-    println!(
-        "The stack `{}` is valid: {} resource(s), {} output(s).",
+    outln!(
+        "The stack `{}` is valid: {} resource block(s), {} output(s).",
         ws.stack.qualified_name(),
         ws.stack.resource_count(),
         ws.stack.root().outputs.len()

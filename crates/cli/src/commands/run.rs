@@ -153,7 +153,7 @@ pub async fn apply(
         if !run.auto_approve {
             confirm(destroy)?;
         }
-        println!();
+        outln!();
         if plan.refresh_only {
             return record_refresh(&plan, backend.as_ref(), version, &lock).await;
         }
@@ -215,7 +215,7 @@ pub async fn apply_saved(
         if !plan.has_changes() {
             return Ok(exit::OK);
         }
-        println!();
+        outln!();
         let version = current.map(|v| v.version);
         if plan.refresh_only {
             return record_refresh(plan, backend.as_ref(), version, &lock).await;
@@ -238,7 +238,7 @@ async fn record_refresh(
     if !crate::rescue::commit(backend, &mut doc, version.as_ref(), lock).await {
         return Ok(exit::ERROR);
     }
-    println!(
+    outln!(
         "\nApply complete! Recorded {} change(s) made outside cairn in {}.",
         plan.drift.len(),
         backend.location()
@@ -310,14 +310,16 @@ async fn execute(
         return Ok(exit::ERROR);
     }
     if destroy {
-        println!(
+        outln!(
             "\nDestroy complete! Resources: {} destroyed.",
             counts.destroy
         );
     } else {
-        println!(
+        outln!(
             "\nApply complete! Resources: {} added, {} changed, {} destroyed.",
-            counts.add, counts.change, counts.destroy
+            counts.add,
+            counts.change,
+            counts.destroy
         );
         print_outputs(&outcome.state);
     }
@@ -328,9 +330,9 @@ fn print_outputs(state: &cairn_state::StateDocument) {
     if state.outputs.is_empty() {
         return;
     }
-    println!("\nOutputs:\n");
+    outln!("\nOutputs:\n");
     for (name, o) in &state.outputs {
-        println!("{name} = {}", render::scalar(&o.value()));
+        outln!("{name} = {}", render::scalar(&o.value()));
     }
 }
 
@@ -345,7 +347,7 @@ fn confirm(destroy: bool) -> Result<(), Failure> {
     } else {
         "perform these actions"
     };
-    print!("\nDo you want to {what}? Only 'yes' will be accepted: ");
+    out!("\nDo you want to {what}? Only 'yes' will be accepted: ");
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);

@@ -40,7 +40,7 @@ pub async fn list(args: &StackArgs) -> Result<i32, Failure> {
         } else {
             ""
         };
-        println!("{addr}{tainted}");
+        outln!("{addr}{tainted}");
     }
     Ok(exit::OK)
 }
@@ -66,21 +66,21 @@ pub async fn show(
             backend.location()
         ))
     })?;
-    println!("# {address}  (id {})", rs.id);
+    outln!("# {address}  (id {})", rs.id);
     let attrs = rs.attributes();
     let width = attrs.keys().map(String::len).max().unwrap_or(0);
     for (k, v) in &attrs {
-        println!("{k:width$} = {}", shown(v, show_sensitive));
+        outln!("{k:width$} = {}", shown(v, show_sensitive));
     }
     if !rs.dependencies.is_empty() {
-        println!("# depends on: {}", rs.dependencies.join(", "));
+        outln!("# depends on: {}", rs.dependencies.join(", "));
     }
     Ok(exit::OK)
 }
 
 pub async fn pull(args: &StackArgs, version: Option<&str>) -> Result<i32, Failure> {
     let (doc, _) = read(args, version).await?;
-    print!("{}", doc.to_json_pretty());
+    out!("{}", doc.to_json_pretty());
     Ok(exit::OK)
 }
 
@@ -94,7 +94,7 @@ pub async fn history(args: &StackArgs, json: bool) -> Result<i32, Failure> {
     if json {
         for e in &entries {
             let by = e.written_by.as_ref();
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({
                     "version": e.version.id,
@@ -114,7 +114,7 @@ pub async fn history(args: &StackArgs, json: bool) -> Result<i32, Failure> {
         return Ok(exit::OK);
     }
     if entries.is_empty() {
-        println!("No state is stored at {}.", backend.location());
+        outln!("No state is stored at {}.", backend.location());
         return Ok(exit::OK);
     }
     let rows: Vec<[String; 7]> = entries
@@ -158,7 +158,7 @@ pub async fn history(args: &StackArgs, json: bool) -> Result<i32, Failure> {
         for (i, c) in cells.iter().enumerate() {
             s.push_str(&format!("{c:w$}  ", w = widths[i]));
         }
-        println!("{}", s.trim_end());
+        outln!("{}", s.trim_end());
     };
     line([
         header[0], header[1], header[2], header[3], header[4], header[5],
@@ -179,38 +179,38 @@ pub async fn diff(
     let backend = workspace::backend(&ws.stack)?;
     let (old, new) = tokio::try_join!(backend.read_version(from), backend.read_version(to))?;
     let d = StateDiff::between(&old, &new);
-    println!(
+    outln!(
         "{}: {from} (serial {}) -> {to} (serial {})\n",
         backend.location(),
         old.serial,
         new.serial
     );
     for a in &d.added {
-        println!("+ {a}");
+        outln!("+ {a}");
     }
     for r in &d.removed {
-        println!("- {r}");
+        outln!("- {r}");
     }
     for c in &d.changed {
-        println!("~ {}", c.address);
+        outln!("~ {}", c.address);
         for ch in &c.changes {
             match (&ch.before, &ch.after) {
-                (Some(b), Some(a)) => println!(
+                (Some(b), Some(a)) => outln!(
                     "    ~ {}: {} -> {}",
                     ch.path,
                     shown(b, show_sensitive),
                     shown(a, show_sensitive)
                 ),
-                (None, Some(a)) => println!("    + {}: {}", ch.path, shown(a, show_sensitive)),
-                (Some(b), None) => println!("    - {}: {}", ch.path, shown(b, show_sensitive)),
+                (None, Some(a)) => outln!("    + {}: {}", ch.path, shown(a, show_sensitive)),
+                (Some(b), None) => outln!("    - {}: {}", ch.path, shown(b, show_sensitive)),
                 (None, None) => {}
             }
         }
     }
     if d.is_empty() {
-        println!("No differences.");
+        outln!("No differences.");
     } else {
-        println!(
+        outln!(
             "\n{} added, {} changed, {} removed.",
             d.added.len(),
             d.changed.len(),
@@ -251,7 +251,7 @@ async fn edit(
         if !crate::rescue::commit(&*backend, &mut doc, Some(&current.version), &lock).await {
             return Ok(exit::ERROR);
         }
-        println!("{done} (state serial {}).", doc.serial);
+        outln!("{done} (state serial {}).", doc.serial);
         Ok(exit::OK)
     }
     .await;
@@ -315,7 +315,7 @@ pub async fn unlock(args: &StackArgs, lock_id: &str, force: bool) -> Result<i32,
     let backend = workspace::backend(&ws.stack)?;
     let holder = backend.current_lock().await?;
     let Some(holder) = holder else {
-        println!("The state at {} is not locked.", backend.location());
+        outln!("The state at {} is not locked.", backend.location());
         return Ok(exit::OK);
     };
     if holder.id != lock_id {
@@ -330,7 +330,7 @@ pub async fn unlock(args: &StackArgs, lock_id: &str, force: bool) -> Result<i32,
                 "refusing to unlock without confirmation (pass --force)".into(),
             ));
         }
-        print!(
+        out!(
             "Release the lock held by {}? Only 'yes' will be accepted: ",
             holder.describe()
         );
@@ -342,6 +342,6 @@ pub async fn unlock(args: &StackArgs, lock_id: &str, force: bool) -> Result<i32,
         }
     }
     backend.unlock(lock_id).await?;
-    println!("Released the lock {lock_id}.");
+    outln!("Released the lock {lock_id}.");
     Ok(exit::OK)
 }

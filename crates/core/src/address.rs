@@ -80,6 +80,15 @@ impl Address {
         self.mode == Mode::Data
     }
 
+    /// Whether an address as written in state (`module.data.aws_vpc.x`,
+    /// `aws_vpc.x["api.data.example"]`) names a data source: by its parsed
+    /// mode, never by looking for `data.` in the text. Text that does not
+    /// parse is taken as managed, so it is refreshed and destroyed rather
+    /// than silently forgotten.
+    pub fn text_is_data(text: &str) -> bool {
+        text.parse::<Address>().is_ok_and(|a| a.is_data())
+    }
+
     /// `module.network.module.subnets["a"]`, or empty at the root.
     pub fn module_path(&self) -> String {
         self.module

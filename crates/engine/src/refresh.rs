@@ -29,7 +29,7 @@ pub async fn refresh(
     for (addr, rs) in state
         .resources
         .iter()
-        .filter(|(a, _)| !a.starts_with("data.") && !a.contains(".data."))
+        .filter(|(a, _)| !Address::text_is_data(a))
     {
         if providers.get(&rs.provider).is_none() {
             return Err(EngineError::UnknownProvider {

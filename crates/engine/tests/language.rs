@@ -817,3 +817,45 @@ providers = { "aws.peer" = "aws.second" }
     assert!(!again.has_changes(), "{}", render::plan_text(&again));
     assert!(again.drift.is_empty());
 }
+
+/// A module named `data` or a `for_each` key containing `.data.` is still
+/// a managed resource: refreshed (so a deletion outside cairn is seen) and
+/// deleted by destroy, never forgotten as if it were a data source.
+#[tokio::test]
+async fn managed_resources_whose_address_text_contains_data_are_refreshed_and_destroyed() {
+    let env = Env::new();
+    env.module("data", NETWORK_MODULE);
+    let stack = r#"
+[module.data]
+source = "../modules/data"
+cidr = "10.0.0.0/16"
+
+[resource.test_network.keyed]
+for_each = ["api.data.example"]
+cidr_block = "10.1.0.0/16"
+name = "${each.key}"
+"#;
+    let out = env.apply(stack).await;
+    let in_module = out.state.resources["module.data.test_network.this"].id.clone();
+    let keyed = out.state.resources["test_network.keyed[\"api.data.example\"]"]
+        .id
+        .clone();
+    env.cloud.objects.lock().unwrap().remove(&in_module);
+    let (_, plan) = env.plan(stack).await;
+    let c = plan.change("module.data.test_network.this").unwrap();
+    assert_eq!(c.action, Action::Create, "{}", render::plan_text(&plan));
+    assert_eq!(c.reasons, [Reason::Gone]);
+    env.apply(stack).await;
+    let destroy = PlanOptions {
+        destroy: true,
+        ..PlanOptions::default()
+    };
+    let out = env.apply_opts(stack, destroy).await;
+    assert!(out.succeeded(), "{:?}", out.errors);
+    assert!(out.state.resources.is_empty());
+    assert!(
+        !env.cloud.objects.lock().unwrap().contains_key(&keyed),
+        "destroy left the object keyed \"api.data.example\""
+    );
+    assert_eq!(env.cloud.count(), 0);
+}

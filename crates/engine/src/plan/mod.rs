@@ -261,7 +261,7 @@ impl Default for PlanOptions {
 }
 
 fn is_data(address: &str) -> bool {
-    address.starts_with("data.") || address.contains(".data.")
+    Address::text_is_data(address)
 }
 
 fn default_tags(stack: &Stack, provider: &str) -> cairn_core::tags::Tags {

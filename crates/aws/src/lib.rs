@@ -3,12 +3,14 @@
 //! call, error mapping and waiting. No service SDK crate lives here.
 
 mod config;
+mod delete;
 mod errors;
 mod logging;
 mod reads;
 mod wait;
 
 pub use config::{AwsContext, AwsSettings};
+pub use delete::{delete_with_retry, RetryOn};
 pub use errors::{error, is_not_found};
 pub use logging::CallLogger;
 pub use reads::{read_concurrently, ReadFuture};

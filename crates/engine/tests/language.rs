@@ -836,7 +836,9 @@ cidr_block = "10.1.0.0/16"
 name = "${each.key}"
 "#;
     let out = env.apply(stack).await;
-    let in_module = out.state.resources["module.data.test_network.this"].id.clone();
+    let in_module = out.state.resources["module.data.test_network.this"]
+        .id
+        .clone();
     let keyed = out.state.resources["test_network.keyed[\"api.data.example\"]"]
         .id
         .clone();

@@ -210,37 +210,10 @@ pub async fn update_tags(
     sync_tags(client, id, &ctx.create_tags(planned), &live).await
 }
 
-/// Runs a delete, treating "not found" as done and retrying the errors of
-/// dependents being deleted a moment earlier and not yet gone
-/// (`DependencyViolation`, an address still in use) until `timeout`.
-pub async fn delete_with_retry<F, Fut>(
-    what: &str,
-    timeout: Duration,
-    mut f: F,
-) -> Result<(), ProviderError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<(), ProviderError>>,
-{
-    let start = std::time::Instant::now();
-    let mut pause = Duration::from_millis(250);
-    loop {
-        match f().await {
-            Ok(()) => return Ok(()),
-            Err(e) if cairn_aws::is_not_found(&e) => return Ok(()),
-            Err(e)
-                if matches!(
-                    e.code.as_str(),
-                    "DependencyViolation" | "InvalidIPAddress.InUse" | "AuthFailure"
-                ) && start.elapsed() < timeout =>
-            {
-                tracing::debug!(what, "dependency violation; retrying");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(10));
-            }
-            Err(e) => return Err(e),
-        }
-    }
+/// The error EC2 gives while a dependent deleted a moment earlier is not
+/// yet gone (a subnet's network interface, a gateway's attachment).
+pub fn dependents_draining(ctx: &OpContext) -> cairn_aws::RetryOn<'static> {
+    cairn_aws::RetryOn::new("DependencyViolation", ctx.timeout)
 }
 
 /// Waits until `id` is missing from what `read` finds: its deletion is done

@@ -5,16 +5,16 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{DomainType, ResourceType};
-use cairn_aws::error;
+use std::time::Duration;
+
+use cairn_aws::{delete_with_retry, error, RetryOn};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
     Schema, Value,
 };
 
-use crate::common::{
-    delete_with_retry, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags, Ec2,
-};
+use crate::common::{filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags, Ec2};
 
 pub struct Eip {
     ec2: Arc<Ec2>,
@@ -187,7 +187,15 @@ impl Resource for Eip {
     ) -> Result<(), ProviderError> {
         let client = self.ec2.client().await?;
         // A NAT gateway deleted a moment ago may still hold the address.
-        delete_with_retry("elastic IP", ctx.timeout, || async {
+        // AWS answers AuthFailure (and moto InvalidIPAddress.InUse) for a
+        // moment after the NAT gateway holding the address is deleted; only
+        // that is retried, and AuthFailure briefly: a missing permission
+        // must not take minutes to report.
+        let retry = [
+            RetryOn::new("InvalidIPAddress.InUse", ctx.timeout),
+            RetryOn::new("AuthFailure", ctx.timeout.min(Duration::from_secs(60))),
+        ];
+        delete_with_retry("elastic IP", &retry, || async {
             client
                 .release_address()
                 .allocation_id(id)

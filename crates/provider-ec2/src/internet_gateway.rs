@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use cairn_aws::error;
+use cairn_aws::{delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
@@ -14,7 +14,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    arn, delete_with_retry, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags,
+    arn, dependents_draining, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags,
     Ec2,
 };
 
@@ -215,7 +215,7 @@ impl Resource for InternetGateway {
         if let Some(vpc) = prior.get("vpc_id").and_then(Value::as_str) {
             self.detach(id, vpc).await?;
         }
-        delete_with_retry("internet gateway", ctx.timeout, || async {
+        delete_with_retry("internet gateway", &[dependents_draining(ctx)], || async {
             client
                 .delete_internet_gateway()
                 .internet_gateway_id(id)

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use cairn_aws::error;
+use cairn_aws::{delete_with_retry, error};
 use cairn_core::provider::{ReadContext, ValidationIssue};
 use cairn_core::{
     tags, Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
@@ -15,7 +15,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    arn, delete_with_retry, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags,
+    arn, dependents_draining, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags,
     Ec2,
 };
 use crate::routes::{
@@ -273,7 +273,7 @@ impl Resource for RouteTable {
         _prior: &Object,
     ) -> Result<(), ProviderError> {
         let client = self.ec2.client().await?;
-        delete_with_retry("route table", ctx.timeout, || async {
+        delete_with_retry("route table", &[dependents_draining(ctx)], || async {
             client
                 .delete_route_table()
                 .route_table_id(id)

@@ -14,7 +14,7 @@ use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, SecurityGroupRule,
     UserIdGroupPair,
 };
-use cairn_aws::error;
+use cairn_aws::{delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -22,7 +22,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    arn, delete_with_retry, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags,
+    arn, dependents_draining, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags,
     Ec2, FILTER_CHUNK,
 };
 
@@ -672,7 +672,7 @@ impl Resource for SecurityGroup {
             self.reconcile(id, false, &BTreeSet::new()).await?;
             self.reconcile(id, true, &BTreeSet::new()).await?;
         }
-        delete_with_retry("security group", ctx.timeout, || async {
+        delete_with_retry("security group", &[dependents_draining(ctx)], || async {
             client
                 .delete_security_group()
                 .group_id(id)

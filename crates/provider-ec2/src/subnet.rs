@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
-use cairn_aws::error;
+use cairn_aws::{delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -13,7 +13,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    delete_with_retry, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags, Ec2,
+    dependents_draining, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags, Ec2,
 };
 
 pub struct Subnet {
@@ -217,7 +217,7 @@ impl Resource for Subnet {
         _prior: &Object,
     ) -> Result<(), ProviderError> {
         let client = self.ec2.client().await?;
-        delete_with_retry("subnet", ctx.timeout, || async {
+        delete_with_retry("subnet", &[dependents_draining(ctx)], || async {
             client
                 .delete_subnet()
                 .subnet_id(id)

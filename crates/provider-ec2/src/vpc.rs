@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName};
-use cairn_aws::error;
+use cairn_aws::{delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -14,8 +14,8 @@ use cairn_core::{
 use futures::future::try_join_all;
 
 use crate::common::{
-    arn, delete_with_retry, filter, from_sdk, outcomes, owner_filters, tag_spec, update_tags, Ec2,
-    FILTER_CHUNK,
+    arn, dependents_draining, filter, from_sdk, outcomes, owner_filters, tag_spec, update_tags,
+    Ec2, FILTER_CHUNK,
 };
 
 pub struct Vpc {
@@ -327,7 +327,7 @@ impl Resource for Vpc {
         _prior: &Object,
     ) -> Result<(), ProviderError> {
         let client = self.ec2.client().await?;
-        delete_with_retry("VPC", ctx.timeout, || async {
+        delete_with_retry("VPC", &[dependents_draining(ctx)], || async {
             client
                 .delete_vpc()
                 .vpc_id(id)

@@ -12,7 +12,9 @@ use cairn_core::{
     Value,
 };
 
-use crate::{delete_with_retry, is_gone, Iam, READ_CONCURRENCY};
+use cairn_aws::delete_with_retry;
+
+use crate::{is_gone, refs_draining, Iam, READ_CONCURRENCY};
 
 pub struct InstanceProfile {
     iam: Arc<Iam>,
@@ -205,7 +207,7 @@ impl Resource for InstanceProfile {
         self.set_role(id, prior.get("role").and_then(Value::as_str), None)
             .await?;
         let client = self.iam.client().await?;
-        delete_with_retry(ctx.timeout, || async {
+        delete_with_retry("IAM instance profile", &[refs_draining(ctx)], || async {
             client
                 .delete_instance_profile()
                 .instance_profile_name(id)

@@ -12,7 +12,6 @@ mod role_policy;
 mod role_policy_attachment;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_iam::Client;
 use cairn_aws::{AwsContext, CallLogger};
@@ -96,28 +95,14 @@ fn decode_policy(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Deletes that IAM refuses while something still refers to the entity
-/// (a detach a moment earlier) are retried until `timeout`.
-async fn delete_with_retry<F, Fut>(timeout: Duration, mut f: F) -> Result<(), ProviderError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), ProviderError>>,
-{
-    let start = std::time::Instant::now();
-    loop {
-        match f().await {
-            Ok(()) => return Ok(()),
-            Err(e) if is_gone(&e) => return Ok(()),
-            Err(e) if e.code == "DeleteConflict" && start.elapsed() < timeout => {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+/// IAM refuses a delete while something still refers to the entity (a
+/// detach a moment earlier): retried, bounded by the operation's timeout.
+fn refs_draining(ctx: &cairn_core::OpContext) -> cairn_aws::RetryOn<'static> {
+    cairn_aws::RetryOn::new("DeleteConflict", ctx.timeout)
 }
 
 fn is_gone(e: &ProviderError) -> bool {
-    e.code == "NoSuchEntity" || cairn_aws::is_not_found(e)
+    cairn_aws::is_not_found(e)
 }
 
 #[cfg(test)]

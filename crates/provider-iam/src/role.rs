@@ -12,7 +12,9 @@ use cairn_core::{
     Schema, Type, Value,
 };
 
-use crate::{decode_policy, delete_with_retry, is_gone, Iam, READ_CONCURRENCY};
+use cairn_aws::delete_with_retry;
+
+use crate::{decode_policy, is_gone, refs_draining, Iam, READ_CONCURRENCY};
 
 pub struct Role {
     iam: Arc<Iam>,
@@ -259,7 +261,7 @@ impl Resource for Role {
         let client = self.iam.client().await?;
         // Its policies and profiles are separate resources, removed first;
         // IAM may take a moment to notice.
-        delete_with_retry(ctx.timeout, || async {
+        delete_with_retry("IAM role", &[refs_draining(ctx)], || async {
             client
                 .delete_role()
                 .role_name(id)

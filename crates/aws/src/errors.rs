@@ -71,3 +71,35 @@ pub fn is_not_found(e: &ProviderError) -> bool {
         || e.code == "NotFound"
         || e.code == "NoSuchEntity"
 }
+
+/// The id in a create response. A response without one is an error naming
+/// the operation: recording a resource under an empty id would lose it.
+pub fn created_id(operation: &str, id: Option<&str>) -> Result<String, ProviderError> {
+    match id {
+        Some(id) if !id.is_empty() => Ok(id.to_string()),
+        _ => Err(ProviderError::new(
+            operation,
+            "InvalidResponse",
+            "the response carries no id; the object may exist all the same: \
+             the next plan finds it by its ownership tags",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_create_response_without_an_id_is_an_error_naming_the_operation() {
+        for missing in [None, Some("")] {
+            let e = created_id("ec2:CreateSubnet", missing).unwrap_err();
+            assert_eq!(e.operation, "ec2:CreateSubnet");
+            assert_eq!(e.code, "InvalidResponse");
+        }
+        assert_eq!(
+            created_id("ec2:CreateSubnet", Some("subnet-1")).unwrap(),
+            "subnet-1"
+        );
+    }
+}

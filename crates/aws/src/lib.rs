@@ -11,7 +11,7 @@ mod wait;
 
 pub use config::{AwsContext, AwsSettings};
 pub use delete::{delete_with_retry, RetryOn};
-pub use errors::{error, is_not_found};
+pub use errors::{created_id, error, is_not_found};
 pub use logging::CallLogger;
 pub use reads::{read_concurrently, ReadFuture};
 pub use wait::wait_until;

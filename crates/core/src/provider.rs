@@ -109,6 +109,12 @@ impl ProviderError {
         self.partial = Some(Box::new(obj));
         self
     }
+
+    /// The object `id` was created before this error: recorded with only
+    /// its id, so the next plan refreshes it instead of creating another.
+    pub fn with_partial_id(self, id: &str) -> Self {
+        self.with_partial([("id".to_string(), crate::Value::from(id))].into())
+    }
 }
 
 /// A cross-attribute check a resource type makes offline, reported against

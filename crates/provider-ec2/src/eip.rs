@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{DomainType, ResourceType};
 use std::time::Duration;
 
-use cairn_aws::{delete_with_retry, error, RetryOn};
+use cairn_aws::{created_id, delete_with_retry, error, RetryOn};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -158,10 +158,10 @@ impl Resource for Eip {
             .send()
             .await
             .map_err(|e| error("ec2:AllocateAddress", e))?;
-        let id = out.allocation_id().unwrap_or_default().to_string();
+        let id = created_id("ec2:AllocateAddress", out.allocation_id())?;
         self.read_one(&id, &ctx.default_tags)
             .await
-            .map_err(|e| e.with_partial([("id".to_string(), Value::from(id.as_str()))].into()))
+            .map_err(|e| e.with_partial_id(&id))
     }
 
     async fn update(

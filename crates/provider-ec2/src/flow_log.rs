@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{FlowLogsResourceType, LogDestinationType, ResourceType, TrafficType};
-use cairn_aws::error;
+use cairn_aws::{created_id, error};
 use cairn_core::provider::{ReadContext, ValidationIssue};
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -240,7 +240,10 @@ impl Resource for FlowLog {
                 e.and_then(|e| e.message()).unwrap_or_default(),
             ));
         }
-        let id = out.flow_log_ids().first().cloned().unwrap_or_default();
+        let id = created_id(
+            "ec2:CreateFlowLogs",
+            out.flow_log_ids().first().map(String::as_str),
+        )?;
         self.read_filtered(
             vec![filter("flow-log-id", [id.as_str()])],
             &ctx.default_tags,
@@ -255,7 +258,7 @@ impl Resource for FlowLog {
                 )
             })
         })
-        .map_err(|e| e.with_partial([("id".to_string(), Value::from(id.as_str()))].into()))
+        .map_err(|e| e.with_partial_id(&id))
     }
 
     async fn update(

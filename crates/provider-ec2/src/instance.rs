@@ -15,7 +15,7 @@ use aws_sdk_ec2::types::{
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, ResourceType,
     SecureBlobAttributeValue, VolumeType,
 };
-use cairn_aws::{error, wait_until};
+use cairn_aws::{created_id, error, wait_until};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -671,16 +671,14 @@ impl Resource for Instance {
             );
         }
         let out = run.send().await.map_err(|e| error("ec2:RunInstances", e))?;
-        let id = out
-            .instances()
-            .first()
-            .and_then(|i| i.instance_id())
-            .unwrap_or_default()
-            .to_string();
+        let id = created_id(
+            "ec2:RunInstances",
+            out.instances().first().and_then(|i| i.instance_id()),
+        )?;
         let mut obj = self
             .wait_for(&id, "running", ctx)
             .await
-            .map_err(|e| e.with_partial([("id".to_string(), Value::from(id.as_str()))].into()))?;
+            .map_err(|e| e.with_partial_id(&id))?;
         keep(&mut obj, planned);
         Ok(obj)
     }

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use cairn_aws::{delete_with_retry, error};
+use cairn_aws::{created_id, delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
@@ -170,14 +170,11 @@ impl Resource for InternetGateway {
             .send()
             .await
             .map_err(|e| error("ec2:CreateInternetGateway", e))?;
-        let id = out
-            .internet_gateway()
-            .and_then(|g| g.internet_gateway_id())
-            .unwrap_or_default()
-            .to_string();
-        let partial = |e: ProviderError| {
-            e.with_partial([("id".to_string(), Value::from(id.as_str()))].into())
-        };
+        let id = created_id(
+            "ec2:CreateInternetGateway",
+            out.internet_gateway().and_then(|g| g.internet_gateway_id()),
+        )?;
+        let partial = |e: ProviderError| e.with_partial_id(&id);
         if let Some(vpc) = planned.get("vpc_id").and_then(Value::as_str) {
             self.attach(&id, vpc).await.map_err(partial)?;
         }

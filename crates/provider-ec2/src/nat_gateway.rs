@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ConnectivityType, NatGatewayState, ResourceType};
-use cairn_aws::{error, wait_until};
+use cairn_aws::{created_id, error, wait_until};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -209,15 +209,14 @@ impl Resource for NatGateway {
             .send()
             .await
             .map_err(|e| error("ec2:CreateNatGateway", e))?;
-        let id = out
-            .nat_gateway()
-            .and_then(|g| g.nat_gateway_id())
-            .unwrap_or_default()
-            .to_string();
+        let id = created_id(
+            "ec2:CreateNatGateway",
+            out.nat_gateway().and_then(|g| g.nat_gateway_id()),
+        )?;
         // It exists from here on: a failed wait must not lose it.
         self.wait_available(&id, ctx)
             .await
-            .map_err(|e| e.with_partial([("id".to_string(), Value::from(id.as_str()))].into()))
+            .map_err(|e| e.with_partial_id(&id))
     }
 
     async fn update(

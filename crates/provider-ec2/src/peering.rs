@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, VpcPeeringConnectionStateReasonCode as Status};
-use cairn_aws::{error, wait_until};
+use cairn_aws::{created_id, error, wait_until};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
@@ -316,10 +316,11 @@ impl Resource for Peering {
                     .send()
                     .await
                     .map_err(|e| error("ec2:CreateVpcPeeringConnection", e))?;
-                out.vpc_peering_connection()
-                    .and_then(|p| p.vpc_peering_connection_id())
-                    .unwrap_or_default()
-                    .to_string()
+                created_id(
+                    "ec2:CreateVpcPeeringConnection",
+                    out.vpc_peering_connection()
+                        .and_then(|p| p.vpc_peering_connection_id()),
+                )?
             }
             Side::Accepter => {
                 let id = s("vpc_peering_connection_id").unwrap_or_default();
@@ -338,9 +339,7 @@ impl Resource for Peering {
                 id
             }
         };
-        let partial = |e: ProviderError| {
-            e.with_partial([("id".to_string(), Value::from(id.as_str()))].into())
-        };
+        let partial = |e: ProviderError| e.with_partial_id(&id);
         if auto_accept {
             let status = self
                 .read_one(&id, &ctx.default_tags)

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use cairn_aws::{delete_with_retry, error};
+use cairn_aws::{created_id, delete_with_retry, error};
 use cairn_core::provider::{ReadContext, ValidationIssue};
 use cairn_core::{
     tags, Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
@@ -228,14 +228,11 @@ impl Resource for RouteTable {
             .send()
             .await
             .map_err(|e| error("ec2:CreateRouteTable", e))?;
-        let id = out
-            .route_table()
-            .and_then(|t| t.route_table_id())
-            .unwrap_or_default()
-            .to_string();
-        let partial = |e: ProviderError| {
-            e.with_partial([("id".to_string(), Value::from(id.as_str()))].into())
-        };
+        let id = created_id(
+            "ec2:CreateRouteTable",
+            out.route_table().and_then(|t| t.route_table_id()),
+        )?;
+        let partial = |e: ProviderError| e.with_partial_id(&id);
         if planned.get("route").is_some_and(|r| !r.is_unknown()) {
             self.sync_routes(&id, None, planned.get("route"))
                 .await

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
-use cairn_aws::error;
+use cairn_aws::{created_id, error};
 use cairn_core::provider::{ReadContext, ValidationIssue};
 use cairn_core::{
     Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema, Value,
@@ -135,8 +135,11 @@ impl Resource for RouteTableAssociation {
             .send()
             .await
             .map_err(|e| error("ec2:AssociateRouteTable", e))?;
-        self.read_one(out.association_id().unwrap_or_default())
-            .await
+        self.read_one(&created_id(
+            "ec2:AssociateRouteTable",
+            out.association_id(),
+        )?)
+        .await
     }
 
     async fn update(

@@ -14,7 +14,7 @@ use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, SecurityGroupRule,
     UserIdGroupPair,
 };
-use cairn_aws::{delete_with_retry, error};
+use cairn_aws::{created_id, delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -618,10 +618,8 @@ impl Resource for SecurityGroup {
             .send()
             .await
             .map_err(|e| error("ec2:CreateSecurityGroup", e))?;
-        let id = out.group_id().unwrap_or_default().to_string();
-        let partial = |e: ProviderError| {
-            e.with_partial([("id".to_string(), Value::from(id.as_str()))].into())
-        };
+        let id = created_id("ec2:CreateSecurityGroup", out.group_id())?;
+        let partial = |e: ProviderError| e.with_partial_id(&id);
         // As in Terraform, AWS's default allow-all egress rule is removed
         // unless the configuration asks for it.
         self.reconcile(&id, false, &atoms_of(planned.get("ingress"), &id))

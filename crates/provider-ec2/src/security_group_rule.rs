@@ -381,9 +381,9 @@ impl Resource for SecurityGroupRule {
                     .and_then(|r| r.security_group_rule_id())
                     .unwrap_or_default()
                     .to_string();
-                self.read_one(&id, &ctx.default_tags).await.map_err(|e| {
-                    e.with_partial([("id".to_string(), Value::from(id.as_str()))].into())
-                })
+                self.read_one(&id, &ctx.default_tags)
+                    .await
+                    .map_err(|e| e.with_partial_id(&id))
             }
             Err(e) if e.code == "InvalidPermission.Duplicate" => {
                 match self.find_same(planned, &ctx.default_tags).await? {

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
-use cairn_aws::{delete_with_retry, error};
+use cairn_aws::{created_id, delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -167,14 +167,8 @@ impl Resource for Subnet {
             .send()
             .await
             .map_err(|e| error("ec2:CreateSubnet", e))?;
-        let id = out
-            .subnet()
-            .and_then(|s| s.subnet_id())
-            .unwrap_or_default()
-            .to_string();
-        let partial = |e: ProviderError| {
-            e.with_partial([("id".to_string(), Value::from(id.as_str()))].into())
-        };
+        let id = created_id("ec2:CreateSubnet", out.subnet().and_then(|s| s.subnet_id()))?;
+        let partial = |e: ProviderError| e.with_partial_id(&id);
         if planned
             .get("map_public_ip_on_launch")
             .and_then(Value::as_bool)

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName};
-use cairn_aws::{delete_with_retry, error};
+use cairn_aws::{created_id, delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -274,14 +274,8 @@ impl Resource for Vpc {
             .send()
             .await
             .map_err(|e| error("ec2:CreateVpc", e))?;
-        let id = out
-            .vpc()
-            .and_then(|v| v.vpc_id())
-            .unwrap_or_default()
-            .to_string();
-        let partial = |e: ProviderError| {
-            e.with_partial([("id".to_string(), Value::from(id.as_str()))].into())
-        };
+        let id = created_id("ec2:CreateVpc", out.vpc().and_then(|v| v.vpc_id()))?;
+        let partial = |e: ProviderError| e.with_partial_id(&id);
         if planned.get("enable_dns_support").and_then(Value::as_bool) == Some(false) {
             self.set_dns(&id, "enable_dns_support", false)
                 .await

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, VpcEndpointType};
-use cairn_aws::{error, wait_until};
+use cairn_aws::{created_id, error, wait_until};
 use cairn_core::provider::{ReadContext, ValidationIssue};
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -347,15 +347,14 @@ impl Resource for VpcEndpoint {
             .send()
             .await
             .map_err(|e| error("ec2:CreateVpcEndpoint", e))?;
-        let id = out
-            .vpc_endpoint()
-            .and_then(|e| e.vpc_endpoint_id())
-            .unwrap_or_default()
-            .to_string();
+        let id = created_id(
+            "ec2:CreateVpcEndpoint",
+            out.vpc_endpoint().and_then(|e| e.vpc_endpoint_id()),
+        )?;
         let vpc = s("vpc_id").unwrap_or_default();
         self.wait_available(&id, &vpc, ctx)
             .await
-            .map_err(|e| e.with_partial([("id".to_string(), Value::from(id.as_str()))].into()))
+            .map_err(|e| e.with_partial_id(&id))
     }
 
     async fn update(

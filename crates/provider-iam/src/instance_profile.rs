@@ -173,9 +173,7 @@ impl Resource for InstanceProfile {
             .send()
             .await
             .map_err(|e| error("iam:CreateInstanceProfile", e))?;
-        let partial = |e: ProviderError| {
-            e.with_partial([("id".to_string(), Value::from(name.as_str()))].into())
-        };
+        let partial = |e: ProviderError| e.with_partial_id(name.as_str());
         self.set_role(&name, None, s("role").as_deref())
             .await
             .map_err(partial)?;

@@ -174,7 +174,7 @@ impl Resource for Alias {
             .map_err(|e| error("kms:CreateAlias", e))?;
         self.read_named(name, Some(target))
             .await
-            .map_err(|e| e.with_partial([("id".to_string(), Value::from(name))].into()))
+            .map_err(|e| e.with_partial_id(name))
     }
 
     async fn update(

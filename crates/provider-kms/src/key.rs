@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
-use cairn_aws::{error, is_not_found, read_concurrently, ReadFuture};
+use cairn_aws::{created_id, error, is_not_found, read_concurrently, ReadFuture};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -257,13 +257,8 @@ impl Resource for Key {
             .send()
             .await
             .map_err(|e| error("kms:CreateKey", e))?;
-        let id = out
-            .key_metadata()
-            .map(|m| m.key_id().to_string())
-            .unwrap_or_default();
-        let partial = |e: ProviderError| {
-            e.with_partial([("id".to_string(), Value::from(id.as_str()))].into())
-        };
+        let id = created_id("kms:CreateKey", out.key_metadata().map(|m| m.key_id()))?;
+        let partial = |e: ProviderError| e.with_partial_id(&id);
         if planned.get("enable_key_rotation").and_then(Value::as_bool) == Some(true) {
             self.set_rotation(&id, true).await.map_err(partial)?;
         }

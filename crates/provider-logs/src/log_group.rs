@@ -217,9 +217,7 @@ impl Resource for LogGroup {
                 return Err(e);
             }
         }
-        let partial = |e: ProviderError| {
-            e.with_partial([("id".to_string(), Value::from(name.as_str()))].into())
-        };
+        let partial = |e: ProviderError| e.with_partial_id(name.as_str());
         if let Some(days) = planned.get("retention_in_days").and_then(Value::as_i64) {
             self.set_retention(&name, Some(days))
                 .await

@@ -110,6 +110,16 @@ impl ProviderError {
         self
     }
 
+    /// `update` was given an attribute the type cannot change in place: a
+    /// schema that should mark it `force_new`, never a change to drop.
+    pub fn not_updatable(type_name: &str, attribute: &str) -> Self {
+        ProviderError::new(
+            format!("{type_name}:update"),
+            "NotUpdatable",
+            format!("`{attribute}` cannot be changed in place; nothing was changed"),
+        )
+    }
+
     /// The object `id` was created before this error: recorded with only
     /// its id, so the next plan refreshes it instead of creating another.
     pub fn with_partial_id(self, id: &str) -> Self {

@@ -20,7 +20,9 @@ use cairn_state::{
 };
 use tokio::task::JoinSet;
 
-use crate::desired::{evaluate, ignore_changes, mark_sensitive, planned_new, Desired};
+use crate::desired::{
+    changes, evaluate, ignore_changes, mark_sensitive, planned_new, planned_update, Desired,
+};
 use crate::diff::diff;
 use crate::error::OperationError;
 use crate::graph::{ConfigGraph, Node, NodeKind};
@@ -284,27 +286,22 @@ pub async fn apply(
                                     &b.lifecycle.ignore_changes,
                                 );
                             }
-                            let d = diff(
-                                resource.schema(),
-                                &desired.attrs,
-                                &|n| desired.configured.contains(n),
-                                &prior,
-                            );
-                            if d.is_empty() {
+                            let d = changes(resource.as_ref(), &desired, &prior);
+                            if !d.force_new.is_empty() {
+                                // A value unknown at plan time turned out to
+                                // force a replacement the plan did not show:
+                                // the user must see it before it happens.
+                                Task::Refuse(replacement_not_planned(&d.force_new))
+                            } else if d.is_empty() {
                                 Task::Unchanged(prior)
                             } else {
-                                let mut planned = prior.clone();
-                                for name in &d.changed {
-                                    planned.insert(
-                                        name.clone(),
-                                        desired.attrs.get(name).cloned().unwrap_or_default(),
-                                    );
-                                }
+                                let (planned, changed) =
+                                    planned_update(resource.schema(), &prior, &desired.attrs, &d);
                                 Task::Update {
                                     id,
                                     prior,
                                     planned,
-                                    changed: d.changed,
+                                    changed,
                                 }
                             }
                         }
@@ -664,6 +661,8 @@ enum Task {
         changed: Vec<String>,
     },
     Unchanged(Object),
+    /// Not run: the operation would do something the plan did not show.
+    Refuse(ProviderError),
     Delete {
         id: String,
         prior: Object,
@@ -703,6 +702,7 @@ async fn run(
             .await
             .map(Done::Updated),
         Task::Unchanged(prior) => Ok(Done::Updated(prior)),
+        Task::Refuse(e) => Err(e),
         Task::Delete { id, prior } => resource
             .delete(&ctx, &id, &prior)
             .await
@@ -744,19 +744,23 @@ async fn create_or_adopt(
     };
     let d = diff(resource.schema(), planned, &configured, &live);
     // Force-new differences cannot be fixed in place; the next plan shows them.
-    let changed: Vec<String> = d
-        .changed
-        .into_iter()
-        .filter(|c| !d.force_new.contains(c))
-        .collect();
+    let (target, changed) = planned_update(resource.schema(), &live, planned, &d);
     if changed.is_empty() {
         return Ok(live);
     }
-    let mut target = live.clone();
-    for name in &changed {
-        target.insert(name.clone(), planned.get(name).cloned().unwrap_or_default());
-    }
     resource.update(ctx, &id, &live, &target, &changed).await
+}
+
+fn replacement_not_planned(force_new: &[String]) -> ProviderError {
+    ProviderError::new(
+        "cairn",
+        "ReplacementNotPlanned",
+        format!(
+            "the plan updates this resource in place, but with the values known now `{}` \
+             forces a replacement; nothing was changed: run `cairn plan` again to review it",
+            force_new.join("`, `")
+        ),
+    )
 }
 
 /// Sensitive marks of the planned values survive into the recorded object

@@ -5,8 +5,10 @@
 use std::collections::BTreeSet;
 
 use cairn_core::value::PathStep;
-use cairn_core::{Object, Presence, Schema, Value};
+use cairn_core::{Object, Presence, Resource, Schema, Value};
 use cairn_lang::{Diagnostic, IgnoreChanges, ResourceBlock, Scope};
+
+use crate::diff::{diff, AttrDiff};
 
 /// The desired attributes of a resource: configured values evaluated,
 /// defaults filled in, schema-sensitive attributes marked. Values that are
@@ -84,6 +86,51 @@ pub fn mark_sensitive(schema: &Schema, attrs: &mut Object) {
             }
         }
     }
+}
+
+/// What differs between the desired and the live object, with the
+/// replacements the resource type adds for this configuration
+/// (`Resource::replaces_on`). Plan and apply both decide through this.
+pub fn changes(resource: &dyn Resource, desired: &Desired, live: &Object) -> AttrDiff {
+    let mut d = diff(
+        resource.schema(),
+        &desired.attrs,
+        &|n| desired.configured.contains(n),
+        live,
+    );
+    for extra in resource.replaces_on(&desired.attrs, &d.changed) {
+        if !d.force_new.contains(&extra) {
+            d.force_new.push(extra);
+        }
+    }
+    d
+}
+
+/// The planned object of an in-place update and the attributes it changes:
+/// the live object with the in-place changes taken from `desired`. A
+/// force-new attribute is never among them: it is a replacement, and
+/// `Resource::update` must never see it.
+pub fn planned_update(
+    schema: &Schema,
+    live: &Object,
+    desired: &Object,
+    d: &AttrDiff,
+) -> (Object, Vec<String>) {
+    let changed: Vec<String> = d
+        .changed
+        .iter()
+        .filter(|c| !d.force_new.contains(c))
+        .cloned()
+        .collect();
+    let mut after = live.clone();
+    for name in &changed {
+        after.insert(name.clone(), desired.get(name).cloned().unwrap_or_default());
+    }
+    // tags_all is tags over default_tags: it changes with tags.
+    if changed.iter().any(|c| c == "tags") && schema.get("tags_all").is_some() {
+        after.insert("tags_all".into(), Value::Unknown);
+    }
+    (after, changed)
 }
 
 /// The planned object after a create or replace: desired values, and

@@ -2,7 +2,8 @@
 //! failures, unknowns, sensitivity) and for benchmarks. It keeps objects in
 //! memory and records every call; it is not a fake of AWS.
 //!
-//! Types: `test_network` (cidr_block force-new, name in place), `test_node`
+//! Types: `test_network` (cidr_block force-new, name in place, `revision`
+//! counting updates), `test_node`
 //! (network_id force-new, size in place, password sensitive) and
 //! `test_slow` (like test_node, each operation takes `delay_ms`). Data
 //! source: `test_network` (finds a network by `name` or `id`).
@@ -160,6 +161,9 @@ fn network_schema() -> Schema {
         .attr("name", Attribute::string())
         .attr("id", Attribute::string().computed())
         .attr("arn", Attribute::string().computed())
+        // Counts updates: a computed value that changes on an update, which
+        // the plan cannot know.
+        .attr("revision", Attribute::number().computed())
         .with_tags()
 }
 
@@ -296,6 +300,9 @@ impl Resource for TestType {
             "arn".into(),
             Value::from(format!("arn:test:{}:{id}", self.name)),
         );
+        if self.schema.get("revision").is_some() {
+            obj.insert("revision".into(), Value::from(1));
+        }
         if self.schema.get("tags_all").is_some() {
             obj.insert(
                 "tags_all".into(),
@@ -384,6 +391,18 @@ impl Resource for TestType {
         self.cloud
             .record(format!("update {} [{}]", ctx.address, changed.join(",")));
         self.check_known("update", planned)?;
+        // A provider cannot change a force-new attribute in place: were the
+        // engine to pass one, this fails as a real API would.
+        if let Some(fixed) = changed
+            .iter()
+            .find(|c| self.schema.get(c).is_some_and(|a| a.force_new))
+        {
+            return Err(ProviderError::new(
+                "test:Update",
+                "NotUpdatable",
+                format!("`{fixed}` cannot be changed in place"),
+            ));
+        }
         self.pause(planned, ctx.timeout).await?;
         if self
             .cloud
@@ -413,6 +432,9 @@ impl Resource for TestType {
                     .map(Value::deep_unmarked)
                     .unwrap_or_default(),
             );
+        }
+        if let Some(n) = obj.get("revision").and_then(Value::as_i64) {
+            obj.insert("revision".into(), Value::from(n + 1));
         }
         if changed.iter().any(|c| c == "tags") {
             let (own, all) =

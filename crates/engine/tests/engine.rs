@@ -84,6 +84,46 @@ async fn an_in_place_change_updates_only_the_changed_attribute() {
         .contains(&"update test_node.a [size]".to_string()));
 }
 
+/// The node's force-new `network_id` depends on the network's revision,
+/// which the plan cannot know changes: the plan shows an update of `size`
+/// only, and at apply the re-evaluated `network_id` differs too. It must
+/// not reach `update` (where a provider could drop it and report success).
+#[tokio::test]
+async fn a_force_new_change_found_at_apply_is_refused_never_passed_to_update() {
+    let env = Env::new();
+    let text = r#"
+[resource.test_network.main]
+cidr_block = "10.0.0.0/16"
+name = "a"
+
+[resource.test_node.a]
+network_id = "${test_network.main.id}/${test_network.main.revision}"
+size = 1
+"#;
+    env.apply(text).await;
+    let changed = text
+        .replace("name = \"a\"", "name = \"b\"")
+        .replace("size = 1", "size = 2");
+    let (_, plan) = env.plan(&changed).await;
+    assert_eq!(plan.change("test_node.a").unwrap().action, Action::Update);
+    let out = env.apply_with(&changed, |_| {}).await;
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    assert_eq!(out.errors[0].address.to_string(), "test_node.a");
+    assert_eq!(out.errors[0].error.code, "ReplacementNotPlanned");
+    assert!(out.errors[0].error.message.contains("`network_id`"));
+    assert!(
+        !env.cloud
+            .calls()
+            .iter()
+            .any(|c| c.starts_with("update test_node.a")),
+        "{:?}",
+        env.cloud.calls()
+    );
+    // The next plan shows the replacement the apply refused to hide.
+    let (_, plan) = env.plan(&changed).await;
+    assert_eq!(plan.change("test_node.a").unwrap().action, Action::Replace);
+}
+
 #[tokio::test]
 async fn a_force_new_change_replaces_and_cascades_in_the_right_order() {
     let env = Env::new();

@@ -656,7 +656,7 @@ impl Resource for SecurityGroup {
                         .await?
                 }
                 "tags" => update_tags(client, id, ctx, prior, planned).await?,
-                _ => {}
+                other => return Err(ProviderError::not_updatable(self.type_name(), other)),
             }
         }
         let mut obj = self.read_one(id, &ctx.default_tags).await?;

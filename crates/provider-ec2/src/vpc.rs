@@ -308,7 +308,7 @@ impl Resource for Vpc {
                     self.set_dns(id, name, v).await?;
                 }
                 "tags" => update_tags(client, id, ctx, prior, planned).await?,
-                _ => {}
+                other => return Err(ProviderError::not_updatable(self.type_name(), other)),
             }
         }
         self.read_one(id, &ctx.default_tags).await

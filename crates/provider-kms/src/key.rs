@@ -338,7 +338,8 @@ impl Resource for Key {
                         .map_err(|e| error("kms:TagResource", e))?;
                 }
                 // Recorded only; used when the key is destroyed.
-                _ => {}
+                "deletion_window_in_days" => {}
+                other => return Err(ProviderError::not_updatable(self.type_name(), other)),
             }
         }
         self.must_read(id, planned, &ctx.default_tags).await

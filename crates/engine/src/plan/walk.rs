@@ -11,7 +11,9 @@ use petgraph::graph::NodeIndex;
 use super::drift::Current;
 use super::imports::block_of;
 use super::{is_data, Action, Move, PlanOptions, Reason, ResourceChange};
-use crate::desired::{evaluate, ignore_changes, mark_sensitive, planned_new, Desired};
+use crate::desired::{
+    changes, evaluate, ignore_changes, mark_sensitive, planned_new, planned_update,
+};
 use crate::diff::diff;
 use crate::error::{EngineError, OperationError};
 use crate::graph::{ConfigGraph, NodeKind};
@@ -359,17 +361,7 @@ impl<'p> Walk<'p> {
             }
             (Some(live), _) => {
                 ignore_changes(&mut desired, live, schema, &block.lifecycle.ignore_changes);
-                let mut d = diff(
-                    schema,
-                    &desired.attrs,
-                    &|n| desired.configured.contains(n),
-                    live,
-                );
-                for extra in resource.replaces_on(&desired.attrs, &d.changed) {
-                    if !d.force_new.contains(&extra) {
-                        d.force_new.push(extra);
-                    }
-                }
+                let d = changes(resource.as_ref(), &desired, live);
                 if !d.force_new.is_empty() {
                     change.action = Action::Replace;
                     change.reasons.push(Reason::ForceNew(d.force_new.clone()));
@@ -380,7 +372,7 @@ impl<'p> Walk<'p> {
                     change.after = Some(planned_new(schema, &desired));
                 } else if !d.is_empty() {
                     change.action = Action::Update;
-                    change.after = Some(updated(schema, live, &desired, &d.changed));
+                    change.after = Some(planned_update(schema, live, &desired.attrs, &d).0);
                 } else {
                     change.after = Some(live.clone());
                 }
@@ -595,26 +587,4 @@ fn trigger_target(
         }
         _ => None,
     }
-}
-
-/// The planned object of an in-place update: live, with the changed
-/// attributes as desired.
-fn updated(
-    schema: &cairn_core::Schema,
-    live: &Object,
-    desired: &Desired,
-    changed: &[String],
-) -> Object {
-    let mut after = live.clone();
-    for name in changed {
-        after.insert(
-            name.clone(),
-            desired.attrs.get(name).cloned().unwrap_or_default(),
-        );
-    }
-    // tags_all is tags over default_tags: it changes with tags.
-    if changed.iter().any(|c| c == "tags") && schema.get("tags_all").is_some() {
-        after.insert("tags_all".into(), Value::Unknown);
-    }
-    after
 }

@@ -84,11 +84,12 @@ fn snippet(out: &mut String, sources: &SourceMap, span: Span, label: Option<&str
     } else {
         text.chars().count().saturating_sub(col - 1).max(1)
     };
+    let (shown, col, width) = window(text, col, width);
     let gutter = line.to_string().len();
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad}--> {}", sources.location(span));
     let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{line} | {text}");
+    let _ = writeln!(out, "{line} | {shown}");
     let _ = write!(out, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width));
     match label {
         Some(l) => {
@@ -96,6 +97,34 @@ fn snippet(out: &mut String, sources: &SourceMap, span: Span, label: Option<&str
         }
         None => out.push('\n'),
     }
+}
+
+/// The most characters of a source line a snippet shows.
+const MAX_LINE: usize = 120;
+
+/// The part of a long line around the caret (1-based `col`, `width`
+/// characters), with `…` where text was cut, and the caret's column and
+/// width within it. A line of a few kilobytes is never printed whole.
+fn window(text: &str, col: usize, width: usize) -> (String, usize, usize) {
+    let len = text.chars().count();
+    if len <= MAX_LINE {
+        return (text.to_string(), col, width);
+    }
+    let width = width.min(MAX_LINE / 2);
+    let start = (col - 1)
+        .saturating_sub(MAX_LINE / 4)
+        .min(len.saturating_sub(MAX_LINE));
+    let end = (start + MAX_LINE).min(len);
+    let mut shown: String = text.chars().skip(start).take(end - start).collect();
+    let mut col = col - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        col += 1;
+    }
+    if end < len {
+        shown.push('…');
+    }
+    (shown, col, width)
 }
 
 /// All diagnostics of one run, with the sources they point into.
@@ -150,5 +179,31 @@ mod tests {
             shown,
             "error: unknown attribute `cidr_blok`\n --> main.toml:2:1\n  |\n2 | cidr_blok = \"x\"\n  | ^^^^^^^^^\n   = hint: did you mean `cidr_block`?\n"
         );
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_column() {
+        let mut sources = SourceMap::default();
+        let line = format!(
+            "x = [{}\"bad\"{}]",
+            "[1], ".repeat(4000),
+            ", [2]".repeat(4000)
+        );
+        let f = sources.add("main.toml".into(), format!("{line}\n"));
+        let at = line.find("\"bad\"").unwrap();
+        let d = Diagnostic::at("a number is expected", Span::new(f, at..at + 5));
+        let shown = d.render(&sources);
+        let source_line = shown.lines().nth(3).unwrap();
+        assert!(source_line.chars().count() < 140, "{source_line}");
+        assert!(source_line.starts_with("1 | …") && source_line.ends_with('…'));
+        assert!(source_line.contains("[1], \"bad\", [2]"), "{source_line}");
+        let caret = shown.lines().nth(4).unwrap();
+        let offset = source_line.find("\"bad\"").unwrap();
+        let caret_col = caret.find('^').unwrap();
+        assert_eq!(
+            source_line[..offset].chars().count(),
+            caret[..caret_col].chars().count()
+        );
+        assert!(caret.ends_with("^^^^^"));
     }
 }

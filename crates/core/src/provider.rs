@@ -165,19 +165,15 @@ pub trait Resource: Send + Sync {
     /// until it is usable, and returns every attribute (`id` included).
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError>;
 
-    /// Objects of this type tagged as created by this stack for this address
-    /// (`cairn:stack`, `cairn:address`): left by an apply that died between
-    /// the create call and the state write. The engine adopts one instead of
-    /// creating a second. Objects in a terminal "deleted" state are not
-    /// returned. One call per create, so it must be a single filtered read.
-    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        Ok(Vec::new())
-    }
-
-    /// Every object of this type tagged as this stack's, as (address, id):
-    /// for the plan to say which creates will adopt a leftover. One batched
-    /// read for the whole stack; types that cannot list by tag return none
-    /// (apply still adopts through `find_owned`).
+    /// Every object of this type tagged as this stack's (`cairn:stack`), as
+    /// (address from `cairn:address`, id): what an apply that died between a
+    /// create call and its state write left behind. The engine lists each
+    /// type once per plan and once per apply (before any create), and a
+    /// create whose address has an object state does not know adopts it
+    /// instead of making a second. One batched read for the whole stack,
+    /// never one per object. Types without tags return none and must be
+    /// safe to create twice by identity (a name, or a rule that can exist
+    /// only once, found by create itself).
     async fn owned_by_stack(&self, _stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
         Ok(Vec::new())
     }

@@ -12,7 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cairn_core::{Address, Object, OpContext, ProviderError, Providers, Resource, Value};
+use cairn_core::provider::ReadContext;
+use cairn_core::{
+    Address, Object, OpContext, ProviderError, Providers, ReadOutcome, Resource, Value,
+};
 use cairn_lang::{Diagnostic, Stack};
 use cairn_state::{
     Backend, DeposedObject, OutputState, ResourceState, ResourceStatus, StateDocument, StateError,
@@ -26,6 +29,7 @@ use crate::desired::{
 use crate::diff::diff;
 use crate::error::OperationError;
 use crate::graph::{ConfigGraph, Node, NodeKind};
+use crate::leftovers;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::values::Values;
 
@@ -165,6 +169,20 @@ pub async fn apply(
             sink(e)
         }
     };
+    // Listed before any create starts, so nothing this apply creates is
+    // taken for a leftover.
+    let leftovers = leftovers::list(
+        &leftovers::kinds(
+            ops.iter()
+                .filter(|o| o.kind == OpKind::Create)
+                .map(|o| &plan.changes[o.change])
+                .map(|c| (c.provider.as_str(), c.type_name.as_str())),
+        ),
+        &state,
+        providers,
+        &stack.qualified_name(),
+    )
+    .await;
     let mut values = Values::for_apply(stack, graph);
     let mut diagnostics = prepare_values(&mut values, plan, graph);
     let mut ancestors: HashMap<petgraph::graph::NodeIndex, Vec<petgraph::graph::NodeIndex>> =
@@ -305,23 +323,19 @@ pub async fn apply(
                                 }
                             }
                         }
-                        _ => {
-                            let planned = planned_new(resource.schema(), &desired);
-                            let known_ids = state
-                                .resources
-                                .values()
-                                .filter(|r| r.type_name == change.type_name)
-                                .flat_map(|r| {
-                                    std::iter::once(r.id.clone())
-                                        .chain(r.deposed.iter().map(|d| d.id.clone()))
-                                })
-                                .collect();
-                            Task::Create {
-                                token: idempotency_token(&state.lineage, &key, &planned),
-                                planned,
-                                known_ids,
+                        _ => match leftovers.failed.get(&change.type_name) {
+                            // Without the listing a create could duplicate
+                            // an object an interrupted apply left.
+                            Some(e) => Task::Refuse(e.clone()),
+                            None => {
+                                let planned = planned_new(resource.schema(), &desired);
+                                Task::Create {
+                                    token: idempotency_token(&state.lineage, &key, &planned),
+                                    planned,
+                                    adopt: leftovers.by_address.get(&key).cloned(),
+                                }
                             }
-                        }
+                        },
                     }
                 }
             };
@@ -652,7 +666,9 @@ enum Task {
     Create {
         planned: Object,
         token: String,
-        known_ids: Vec<String>,
+        /// The id of an object an interrupted apply created for this
+        /// address and never recorded.
+        adopt: Option<String>,
     },
     Update {
         id: String,
@@ -687,11 +703,11 @@ async fn run(
 ) -> (usize, Result<Done, ProviderError>) {
     let started = Instant::now();
     let result = match task {
-        Task::Create {
-            planned, known_ids, ..
-        } => create_or_adopt(resource.as_ref(), &ctx, &planned, &known_ids)
-            .await
-            .map(Done::Created),
+        Task::Create { planned, adopt, .. } => {
+            create_or_adopt(resource.as_ref(), &ctx, &planned, adopt.as_deref())
+                .await
+                .map(Done::Created)
+        }
         Task::Update {
             id,
             prior,
@@ -714,28 +730,24 @@ async fn run(
 }
 
 /// Creates the object, unless an earlier apply that died before recording it
-/// already did: then that object (found by its ownership tags, and not one
-/// state already records) is adopted and brought up to date.
+/// already did (`adopt`, from the listing at the start of the apply): then
+/// that object is read and brought up to date. One that has gone since, or
+/// is in a terminal "deleted" state, is created afresh.
 async fn create_or_adopt(
     resource: &dyn Resource,
     ctx: &OpContext,
     planned: &Object,
-    known_ids: &[String],
+    adopt: Option<&str>,
 ) -> Result<Object, ProviderError> {
-    let found = resource.find_owned(ctx).await?;
-    let orphan = found.into_iter().find(|o| {
-        o.get("id")
-            .and_then(Value::as_str)
-            .is_some_and(|id| !known_ids.iter().any(|k| k == id))
-    });
-    let Some(live) = orphan else {
+    let Some(id) = adopt else {
         return resource.create(ctx, planned).await;
     };
-    let id = live
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let read_ctx = ReadContext {
+        default_tags: ctx.default_tags.clone(),
+    };
+    let ReadOutcome::Live(live) = resource.import(id, &read_ctx).await? else {
+        return resource.create(ctx, planned).await;
+    };
     tracing::info!(address = %ctx.address, id, "adopting an object left by an interrupted apply");
     let configured = |n: &str| {
         planned
@@ -748,7 +760,7 @@ async fn create_or_adopt(
     if changed.is_empty() {
         return Ok(live);
     }
-    resource.update(ctx, &id, &live, &target, &changed).await
+    resource.update(ctx, id, &live, &target, &changed).await
 }
 
 fn replacement_not_planned(force_new: &[String]) -> ProviderError {

@@ -13,6 +13,7 @@ pub mod diff;
 pub mod error;
 pub mod gates;
 pub mod graph;
+mod leftovers;
 pub mod moves;
 pub mod plan;
 pub mod plan_json;

@@ -31,6 +31,8 @@ pub struct Cloud {
     pub fail_after_create: Mutex<HashSet<String>>,
     /// Addresses whose delete fails.
     pub fail_delete: Mutex<HashSet<String>>,
+    /// Types whose ownership listing fails.
+    pub fail_listing: Mutex<HashSet<String>>,
     /// Who created each object (`stack`, `address`): the ownership tags.
     pub owners: Mutex<BTreeMap<String, (String, String)>>,
     next_id: AtomicU64,
@@ -335,28 +337,20 @@ impl Resource for TestType {
         Ok(obj)
     }
 
-    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        self.cloud.record(format!("find {}", ctx.address));
-        let owner = (ctx.stack.clone(), ctx.address.to_string());
-        let owners = self
-            .cloud
-            .owners
-            .lock()
-            .map_err(|_| ProviderError::new("test:find", "Poisoned", "lock poisoned"))?;
-        let objects = self
-            .cloud
-            .objects
-            .lock()
-            .map_err(|_| ProviderError::new("test:find", "Poisoned", "lock poisoned"))?;
-        Ok(owners
-            .iter()
-            .filter(|(_, o)| **o == owner)
-            .filter_map(|(id, _)| objects.get(id).cloned())
-            .collect())
-    }
-
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
         self.cloud.record(format!("list owned {}", self.name));
+        if self
+            .cloud
+            .fail_listing
+            .lock()
+            .is_ok_and(|f| f.contains(self.name))
+        {
+            return Err(ProviderError::new(
+                "test:ListOwned",
+                "InjectedFailure",
+                "listing failed",
+            ));
+        }
         let owners = self
             .cloud
             .owners

@@ -147,7 +147,7 @@ async fn a_force_new_change_replaces_and_cascades_in_the_right_order() {
     let calls = env.cloud.calls()[before..].to_vec();
     let ops: Vec<&str> = calls
         .iter()
-        .filter(|c| !c.starts_with("read") && !c.starts_with("find"))
+        .filter(|c| !c.starts_with("read") && !c.starts_with("list owned"))
         .map(String::as_str)
         .collect();
     assert_eq!(
@@ -558,6 +558,51 @@ async fn an_object_created_but_never_recorded_is_adopted_not_duplicated() {
     );
     let (_, plan) = env.plan(text).await;
     assert!(!plan.has_changes());
+}
+
+/// Leftovers are listed once per type for the whole apply, never once per
+/// create (a listing per create made a 1,000-subnet apply quadratic).
+#[tokio::test]
+async fn an_apply_lists_leftovers_once_per_type_and_creates_nothing_without_the_listing() {
+    let env = Env::new();
+    let text = r#"
+[resource.test_network.main]
+cidr_block = "10.0.0.0/16"
+
+[resource.test_node.n]
+count = 50
+network_id = "${test_network.main.id}"
+"#;
+    let out = env.apply(text).await;
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let listings: Vec<String> = env
+        .cloud
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("list owned"))
+        .collect();
+    // One for the plan's notice, one at the start of the apply.
+    assert_eq!(
+        listings,
+        [
+            "list owned test_network",
+            "list owned test_node",
+            "list owned test_network",
+            "list owned test_node"
+        ]
+    );
+
+    // Without the listing, a create could duplicate a leftover: refused.
+    env.cloud
+        .fail_listing
+        .lock()
+        .unwrap()
+        .insert("test_node".into());
+    let more = text.replace("count = 50", "count = 52");
+    let out = env.apply_with(&more, |_| {}).await;
+    assert_eq!(out.errors.len(), 2, "{:?}", out.errors);
+    assert!(out.errors.iter().all(|e| e.error.code == "InjectedFailure"));
+    assert_eq!(env.cloud.count(), 51, "nothing created");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use cairn_core::{
     Schema, Value,
 };
 
-use crate::common::{filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags, Ec2};
+use crate::common::{filter, from_sdk, owned_entry, read_by_ids, tag_spec, update_tags, Ec2};
 
 /// What a flow log can watch: (attribute, API resource type).
 const TARGETS: &[(&str, &str)] = &[
@@ -188,11 +188,20 @@ impl Resource for FlowLog {
         .await
     }
 
-    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        Ok(self
-            .read_filtered(owner_filters(ctx), &ctx.default_tags)
-            .await?
-            .into_values()
+    async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        let client = self.ec2.client().await?;
+        let logs: Vec<_> = client
+            .describe_flow_logs()
+            .filter(filter(&format!("tag:{}", tags::STACK_TAG), [stack]))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| error("ec2:DescribeFlowLogs", e))?;
+        Ok(logs
+            .iter()
+            .filter_map(|l| owned_entry(stack, l.flow_log_id()?, &from_sdk(l.tags())))
             .collect())
     }
 

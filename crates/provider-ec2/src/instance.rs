@@ -23,8 +23,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    filter, from_sdk, owner_filters, read_by_ids, sync_tags, tag_spec, update_tags, Ec2,
-    FILTER_CHUNK,
+    filter, from_sdk, owned_entry, read_by_ids, sync_tags, tag_spec, update_tags, Ec2, FILTER_CHUNK,
 };
 
 const POLL: Duration = Duration::from_secs(5);
@@ -566,14 +565,26 @@ impl Resource for Instance {
     }
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
-        self.ec2.owned_by_stack(stack, "instance").await
-    }
-
-    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        Ok(self
-            .read_filtered(owner_filters(ctx), &ctx.default_tags)
-            .await?
-            .into_values()
+        // Terminated instances stay listed (and tagged) for an hour: only
+        // live ones are leftovers to adopt.
+        let client = self.ec2.client().await?;
+        let reservations: Vec<_> = client
+            .describe_instances()
+            .filters(filter(&format!("tag:{}", tags::STACK_TAG), [stack]))
+            .filters(filter(
+                "instance-state-name",
+                ["pending", "running", "stopping", "stopped"],
+            ))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| error("ec2:DescribeInstances", e))?;
+        Ok(reservations
+            .iter()
+            .flat_map(|r| r.instances())
+            .filter_map(|i| owned_entry(stack, i.instance_id()?, &from_sdk(i.tags())))
             .collect())
     }
 

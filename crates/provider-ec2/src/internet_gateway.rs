@@ -14,8 +14,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    arn, dependents_draining, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags,
-    Ec2,
+    arn, dependents_draining, filter, from_sdk, read_by_ids, tag_spec, update_tags, Ec2,
 };
 
 pub struct InternetGateway {
@@ -149,14 +148,6 @@ impl Resource for InternetGateway {
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
         self.ec2.owned_by_stack(stack, "internet-gateway").await
-    }
-
-    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        Ok(self
-            .read_filtered(owner_filters(ctx), &ctx.default_tags)
-            .await?
-            .into_values()
-            .collect())
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

@@ -16,7 +16,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags, wait_gone, Ec2,
+    filter, from_sdk, owned_entry, read_by_ids, tag_spec, update_tags, wait_gone, Ec2,
 };
 
 const POLL: Duration = Duration::from_secs(5);
@@ -172,19 +172,13 @@ impl Resource for NatGateway {
     }
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
-        self.ec2.owned_by_stack(stack, "natgateway").await
-    }
-
-    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        // Checked here too: an endpoint that ignores tag filters (moto, for
-        // NAT gateways) must not hand over another address's gateway.
-        let owner = ctx.ownership_tags();
+        // Deleted gateways stay listed for an hour: read_filtered drops them.
+        let stack_filter = filter(&format!("tag:{}", tags::STACK_TAG), [stack]);
         Ok(self
-            .read_filtered(owner_filters(ctx), &ctx.default_tags)
+            .read_filtered(vec![stack_filter], &tags::Tags::new())
             .await?
-            .into_values()
-            .filter(|(_, _, raw)| owner.iter().all(|(k, v)| raw.get(k) == Some(v)))
-            .map(|(obj, _, _)| obj)
+            .iter()
+            .filter_map(|(id, (_, _, raw))| owned_entry(stack, id, raw))
             .collect())
     }
 

@@ -18,7 +18,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    filter, from_sdk, owner_filters, read_by_ids, sync_tags, tag_spec, update_tags, wait_gone, Ec2,
+    filter, from_sdk, read_by_ids, sync_tags, tag_spec, update_tags, wait_gone, Ec2,
 };
 
 const POLL: Duration = Duration::from_secs(2);
@@ -279,22 +279,6 @@ impl Resource for Peering {
         self.ec2
             .owned_by_stack(stack, "vpc-peering-connection")
             .await
-    }
-
-    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        if self.side == Side::Accepter {
-            return Ok(Vec::new());
-        }
-        // Checked here too: an endpoint that ignores tag filters (moto, for
-        // peering connections) must not hand over another address's.
-        let owner = ctx.ownership_tags();
-        Ok(self
-            .read_tagged(owner_filters(ctx), &ctx.default_tags)
-            .await?
-            .into_values()
-            .filter(|(_, raw)| owner.iter().all(|(k, v)| raw.get(k) == Some(v)))
-            .map(|(obj, _)| obj)
-            .collect())
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

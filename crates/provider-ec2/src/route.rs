@@ -170,12 +170,8 @@ impl Resource for Route {
         Ok(crate::common::outcomes(requests, live))
     }
 
-    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        // A route has no tags; retrying a create of the same route is
-        // harmless (RouteAlreadyExists is treated as done).
-        Ok(Vec::new())
-    }
-
+    // No tags, so no ownership listing: a retried create of the same route
+    // is harmless (RouteAlreadyExists is treated as done).
     async fn create(&self, _ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
         let table = planned

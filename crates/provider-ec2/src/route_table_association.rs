@@ -118,12 +118,8 @@ impl Resource for RouteTableAssociation {
         .await
     }
 
-    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        // Associations carry no tags; a subnet has at most one, so a
-        // retried create finds it (Resource.AlreadyAssociated) below.
-        Ok(Vec::new())
-    }
-
+    // No tags, so no ownership listing: a subnet has at most one
+    // association, so a retried create finds it (Resource.AlreadyAssociated).
     async fn create(&self, _ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
         let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);

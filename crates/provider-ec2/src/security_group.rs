@@ -22,8 +22,8 @@ use cairn_core::{
 };
 
 use crate::common::{
-    arn, dependents_draining, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags,
-    Ec2, FILTER_CHUNK,
+    arn, dependents_draining, filter, from_sdk, read_by_ids, tag_spec, update_tags, Ec2,
+    FILTER_CHUNK,
 };
 
 pub struct SecurityGroup {
@@ -585,14 +585,6 @@ impl Resource for SecurityGroup {
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
         self.ec2.owned_by_stack(stack, "security-group").await
-    }
-
-    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        Ok(self
-            .read_filtered(owner_filters(ctx), &ctx.default_tags)
-            .await?
-            .into_values()
-            .collect())
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

@@ -343,12 +343,8 @@ impl Resource for SecurityGroupRule {
         .await
     }
 
-    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        // Found by content instead: a rule can exist only once per group,
-        // so create adopts the duplicate an interrupted run left.
-        Ok(Vec::new())
-    }
-
+    // No tags, so no ownership listing: a rule exists only once per group,
+    // so a retried create adopts the duplicate an interrupted run left.
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
         let group = text(planned, "security_group_id").unwrap_or_default();

@@ -13,7 +13,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    dependents_draining, filter, from_sdk, owner_filters, read_by_ids, tag_spec, update_tags, Ec2,
+    dependents_draining, filter, from_sdk, read_by_ids, tag_spec, update_tags, Ec2,
 };
 
 pub struct Subnet {
@@ -69,30 +69,8 @@ impl Subnet {
             .await
             .map_err(|e| error("ec2:DescribeSubnets", e))?;
         Ok(subnets
-            .into_iter()
-            .filter_map(|s| {
-                let id = s.subnet_id()?.to_string();
-                let mut obj = Object::new();
-                obj.insert("id".into(), id.as_str().into());
-                obj.insert("arn".into(), Value::from(s.subnet_arn()));
-                obj.insert("owner_id".into(), Value::from(s.owner_id()));
-                obj.insert("vpc_id".into(), Value::from(s.vpc_id()));
-                obj.insert("cidr_block".into(), Value::from(s.cidr_block()));
-                obj.insert(
-                    "availability_zone".into(),
-                    Value::from(s.availability_zone()),
-                );
-                obj.insert(
-                    "availability_zone_id".into(),
-                    Value::from(s.availability_zone_id()),
-                );
-                obj.insert(
-                    "map_public_ip_on_launch".into(),
-                    s.map_public_ip_on_launch().unwrap_or(false).into(),
-                );
-                tags::set_live(&mut obj, &from_sdk(s.tags()), default_tags);
-                Some((id, obj))
-            })
+            .iter()
+            .filter_map(|s| object(s, &from_sdk(s.tags()), default_tags))
             .collect())
     }
 
@@ -122,6 +100,36 @@ impl Subnet {
     }
 }
 
+/// A subnet as cairn records it, with `live_tags` (from a describe, or the
+/// ones a create just set).
+fn object(
+    s: &aws_sdk_ec2::types::Subnet,
+    live_tags: &tags::Tags,
+    default_tags: &tags::Tags,
+) -> Option<(String, Object)> {
+    let id = s.subnet_id()?.to_string();
+    let mut obj = Object::new();
+    obj.insert("id".into(), id.as_str().into());
+    obj.insert("arn".into(), Value::from(s.subnet_arn()));
+    obj.insert("owner_id".into(), Value::from(s.owner_id()));
+    obj.insert("vpc_id".into(), Value::from(s.vpc_id()));
+    obj.insert("cidr_block".into(), Value::from(s.cidr_block()));
+    obj.insert(
+        "availability_zone".into(),
+        Value::from(s.availability_zone()),
+    );
+    obj.insert(
+        "availability_zone_id".into(),
+        Value::from(s.availability_zone_id()),
+    );
+    obj.insert(
+        "map_public_ip_on_launch".into(),
+        s.map_public_ip_on_launch().unwrap_or(false).into(),
+    );
+    tags::set_live(&mut obj, live_tags, default_tags);
+    Some((id, obj))
+}
+
 #[async_trait]
 impl Resource for Subnet {
     fn type_name(&self) -> &'static str {
@@ -147,14 +155,6 @@ impl Resource for Subnet {
         self.ec2.owned_by_stack(stack, "subnet").await
     }
 
-    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        Ok(self
-            .read_filtered(owner_filters(ctx), &ctx.default_tags)
-            .await?
-            .into_values()
-            .collect())
-    }
-
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
         let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
@@ -168,15 +168,31 @@ impl Resource for Subnet {
             .await
             .map_err(|e| error("ec2:CreateSubnet", e))?;
         let id = created_id("ec2:CreateSubnet", out.subnet().and_then(|s| s.subnet_id()))?;
-        let partial = |e: ProviderError| e.with_partial_id(&id);
+        // The response carries the whole subnet, and its tags are the ones
+        // just set: no read-back (one call per subnet, not two).
+        let tags = ctx.create_tags(planned);
+        let (_, mut obj) = out
+            .subnet()
+            .and_then(|s| object(s, &tags, &ctx.default_tags))
+            .ok_or_else(|| {
+                ProviderError::new(
+                    "ec2:CreateSubnet",
+                    "InvalidResponse",
+                    "no subnet in the response",
+                )
+                .with_partial_id(&id)
+            })?;
         if planned
             .get("map_public_ip_on_launch")
             .and_then(Value::as_bool)
             == Some(true)
         {
-            self.set_public_ip(&id, true).await.map_err(partial)?;
+            self.set_public_ip(&id, true)
+                .await
+                .map_err(|e| e.with_partial_id(&id))?;
+            obj.insert("map_public_ip_on_launch".into(), true.into());
         }
-        self.read_one(&id, &ctx.default_tags).await.map_err(partial)
+        Ok(obj)
     }
 
     async fn update(

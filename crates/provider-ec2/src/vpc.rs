@@ -14,8 +14,7 @@ use cairn_core::{
 use futures::future::try_join_all;
 
 use crate::common::{
-    arn, dependents_draining, filter, from_sdk, outcomes, owner_filters, tag_spec, update_tags,
-    Ec2, FILTER_CHUNK,
+    arn, dependents_draining, filter, from_sdk, outcomes, tag_spec, update_tags, Ec2, FILTER_CHUNK,
 };
 
 pub struct Vpc {
@@ -238,22 +237,6 @@ impl Resource for Vpc {
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
         self.ec2.owned_by_stack(stack, "vpc").await
-    }
-
-    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        let client = self.ec2.client().await?;
-        let out = client
-            .describe_vpcs()
-            .set_filters(Some(owner_filters(ctx)))
-            .send()
-            .await
-            .map_err(|e| error("ec2:DescribeVpcs", e))?;
-        let ids: Vec<&str> = out.vpcs().iter().filter_map(|v| v.vpc_id()).collect();
-        Ok(self
-            .read_many(&ids, &ctx.default_tags)
-            .await?
-            .into_values()
-            .collect())
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

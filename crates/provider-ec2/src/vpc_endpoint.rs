@@ -17,7 +17,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    filter, from_sdk, outcomes, owner_filters, tag_spec, update_tags, wait_gone, Ec2,
+    filter, from_sdk, outcomes, owned_entry, tag_spec, update_tags, wait_gone, Ec2,
 };
 
 const POLL: Duration = Duration::from_secs(5);
@@ -168,19 +168,6 @@ impl VpcEndpoint {
             .collect())
     }
 
-    async fn objects(
-        &self,
-        filters: Vec<aws_sdk_ec2::types::Filter>,
-        default_tags: &tags::Tags,
-    ) -> Result<HashMap<String, Object>, ProviderError> {
-        Ok(self
-            .read_filtered(filters, None, default_tags)
-            .await?
-            .into_iter()
-            .map(|(id, (o, _))| (id, o))
-            .collect())
-    }
-
     /// The endpoints of these VPCs. (Reading by VPC rather than by the
     /// `vpc-endpoint-id` filter also works on emulators that lack that
     /// filter, and a missing endpoint never fails the batch, as asking by
@@ -307,14 +294,24 @@ impl Resource for VpcEndpoint {
     }
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
-        self.ec2.owned_by_stack(stack, "vpc-endpoint").await
-    }
-
-    async fn find_owned(&self, ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        Ok(self
-            .objects(owner_filters(ctx), &ctx.default_tags)
-            .await?
-            .into_values()
+        // Deleted endpoints stay listed (and tagged) for a while.
+        let client = self.ec2.client().await?;
+        let found: Vec<_> = client
+            .describe_vpc_endpoints()
+            .filters(filter(&format!("tag:{}", tags::STACK_TAG), [stack]))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| error("ec2:DescribeVpcEndpoints", e))?;
+        Ok(found
+            .iter()
+            .filter(|e| {
+                let state = e.state().map(|s| s.as_str().to_ascii_lowercase());
+                !matches!(state.as_deref(), Some("deleted" | "deleting" | "rejected"))
+            })
+            .filter_map(|e| owned_entry(stack, e.vpc_endpoint_id()?, &from_sdk(e.tags())))
             .collect())
     }
 

@@ -4,7 +4,7 @@ mod harness;
 
 use cairn_core::Value;
 use cairn_testkit::fixtures::{object, op_context, tags};
-use harness::{read, tag_map, Harness};
+use harness::{owned, read, tag_map, Harness};
 
 #[tokio::test]
 async fn eip_allocate_tag_and_release() {
@@ -135,13 +135,11 @@ async fn nat_gateway_waits_until_available_and_until_deleted() {
     .await
     .unwrap();
     // Found by its ownership tags, as an interrupted apply's leftover would be.
-    let owned = r.find_owned(&ctx).await.unwrap();
-    assert_eq!(owned.len(), 1);
-    assert_eq!(owned[0]["id"].as_str(), Some(id.as_str()));
+    assert_eq!(owned(r.as_ref(), &ctx).await, [id.clone()]);
 
     r.delete(&ctx, &id, &created).await.unwrap();
     assert!(read(r.as_ref(), &[(&id, &created)]).await[0].is_none());
-    assert!(r.find_owned(&ctx).await.unwrap().is_empty());
+    assert!(owned(r.as_ref(), &ctx).await.is_empty());
     // With the gateway gone, its address can be released.
     h.resource("aws_eip")
         .delete(&op_context("aws_eip.nat"), &allocation, &eip)

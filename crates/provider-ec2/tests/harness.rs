@@ -80,3 +80,16 @@ pub fn tag_map(tags: &[aws_sdk_ec2::types::Tag]) -> std::collections::BTreeMap<S
         })
         .collect()
 }
+
+/// The ids `owned_by_stack` lists for `ctx`'s address: what an apply
+/// that died before recording them would adopt.
+pub async fn owned(r: &dyn Resource, ctx: &cairn_core::OpContext) -> Vec<String> {
+    let address = ctx.address.to_string();
+    r.owned_by_stack(&ctx.stack)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(a, _)| *a == address)
+        .map(|(_, id)| id)
+        .collect()
+}

@@ -5,7 +5,7 @@ mod harness;
 
 use cairn_core::Value;
 use cairn_testkit::fixtures::{object, op_context, tags};
-use harness::{read, Harness};
+use harness::{owned, read, Harness};
 
 #[tokio::test]
 async fn database_host_with_imdsv2_encrypted_root_and_in_place_resize() {
@@ -145,8 +145,8 @@ async fn database_host_with_imdsv2_encrypted_root_and_in_place_resize() {
     assert_eq!(resized["instance_state"].as_str(), Some("running"));
     assert_eq!(resized["user_data"].as_str(), planned["user_data"].as_str());
 
-    assert_eq!(r.find_owned(&ctx).await.unwrap().len(), 1);
+    assert_eq!(owned(r.as_ref(), &ctx).await.len(), 1);
     r.delete(&ctx, &id, &resized).await.unwrap();
     assert!(read(r.as_ref(), &[(&id, &resized)]).await[0].is_none());
-    assert!(r.find_owned(&ctx).await.unwrap().is_empty());
+    assert!(owned(r.as_ref(), &ctx).await.is_empty());
 }

@@ -4,7 +4,7 @@
 mod harness;
 
 use cairn_testkit::fixtures::{object, op_context, tags};
-use harness::{read, tag_map, Harness};
+use harness::{owned, read, tag_map, Harness};
 
 async fn status(h: &Harness, id: &str) -> String {
     let out = h
@@ -119,6 +119,6 @@ async fn auto_accept_in_one_account_is_active_at_once() {
     assert_eq!(created["accept_status"].as_str(), Some("active"));
     assert_eq!(created["auto_accept"].as_bool(), Some(true));
     assert_eq!(status(&h, &id).await, "active");
-    assert_eq!(r.find_owned(&ctx).await.unwrap().len(), 1);
+    assert_eq!(owned(r.as_ref(), &ctx).await.len(), 1);
     r.delete(&ctx, &id, &created).await.unwrap();
 }

@@ -85,11 +85,6 @@ async fn vpc_create_read_update_delete() {
     .await;
     assert!(outcomes[0].is_some() && outcomes[1].is_none());
 
-    // Found by its ownership tags (what an interrupted apply left behind).
-    let owned = r.find_owned(&ctx).await.unwrap();
-    assert_eq!(owned.len(), 1);
-    assert_eq!(owned[0]["id"].as_str(), Some(id.as_str()));
-
     // In place: DNS hostnames off, a tag changed and one added.
     let mut want = created.clone();
     want.insert("enable_dns_hostnames".into(), false.into());

@@ -5,7 +5,7 @@ mod harness;
 
 use cairn_core::Value;
 use cairn_testkit::fixtures::{object, op_context, tags};
-use harness::{read, tag_map, Harness};
+use harness::{owned, read, tag_map, Harness};
 
 async fn route_table(h: &Harness, vpc: &str) -> String {
     h.ec2
@@ -69,7 +69,7 @@ async fn gateway_endpoint_route_tables_change_in_place() {
         endpoint(&h, &id).await.route_table_ids(),
         std::slice::from_ref(&rt_b)
     );
-    assert_eq!(r.find_owned(&ctx).await.unwrap().len(), 1);
+    assert_eq!(owned(r.as_ref(), &ctx).await.len(), 1);
     // Importing has only the id, not the recorded VPC refresh reads by.
     let read_ctx = cairn_core::provider::ReadContext::default();
     match r.import(&id, &read_ctx).await.unwrap() {
@@ -94,7 +94,7 @@ async fn gateway_endpoint_route_tables_change_in_place() {
     );
     r.delete(&ctx, &id, &back).await.unwrap();
     assert!(read(r.as_ref(), &[(&id, &back)]).await[0].is_none());
-    assert!(r.find_owned(&ctx).await.unwrap().is_empty());
+    assert!(owned(r.as_ref(), &ctx).await.is_empty());
 }
 
 #[tokio::test]

@@ -152,10 +152,6 @@ impl Resource for InstanceProfile {
         read_concurrently(reads, READ_CONCURRENCY).await
     }
 
-    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        Ok(Vec::new())
-    }
-
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.iam.client().await?;
         let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);

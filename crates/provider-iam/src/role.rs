@@ -137,12 +137,8 @@ impl Resource for Role {
         read_concurrently(reads, READ_CONCURRENCY).await
     }
 
-    /// A role's name is its identity: create adopts one an interrupted apply
-    /// left (same name, this stack's ownership tags) instead.
-    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        Ok(Vec::new())
-    }
-
+    // A role's name is its identity: create adopts one an interrupted apply
+    // left (same name, this stack's ownership tags).
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.iam.client().await?;
         let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);

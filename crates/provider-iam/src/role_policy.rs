@@ -122,11 +122,7 @@ impl Resource for RolePolicy {
         read_concurrently(reads, READ_CONCURRENCY).await
     }
 
-    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        // Writing the same policy again is harmless (PutRolePolicy replaces).
-        Ok(Vec::new())
-    }
-
+    // Writing the same policy again is harmless (PutRolePolicy replaces).
     async fn create(&self, _ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         self.put(planned).await
     }

@@ -130,11 +130,7 @@ impl Resource for Attachment {
             .collect())
     }
 
-    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        // Attaching again what is attached is harmless.
-        Ok(Vec::new())
-    }
-
+    // Attaching again what is attached is harmless.
     async fn create(&self, _ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.iam.client().await?;
         let s = |k: &str| {

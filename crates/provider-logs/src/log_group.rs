@@ -169,11 +169,7 @@ impl Resource for LogGroup {
         read_concurrently(reads, READ_CONCURRENCY).await
     }
 
-    async fn find_owned(&self, _ctx: &OpContext) -> Result<Vec<Object>, ProviderError> {
-        // Named: a leftover is found by its name on create instead.
-        Ok(Vec::new())
-    }
-
+    // Named: a leftover of an interrupted apply is found by its name here.
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.logs.client().await?;
         let name = planned

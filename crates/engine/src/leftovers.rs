@@ -1,0 +1,65 @@
+//! Objects an interrupted apply left behind: created and tagged with this
+//! stack and an address, but never recorded in state. Listed once per
+//! provider and type (`Resource::owned_by_stack`, one batched read each, all
+//! types at once), never once per create: the plan says which creates will
+//! adopt one, and apply adopts it instead of creating a second object.
+
+use std::collections::{HashMap, HashSet};
+
+use cairn_core::{ProviderError, Providers};
+use cairn_state::StateDocument;
+use futures::future::join_all;
+
+/// Leftovers by address, and the types whose listing failed.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    /// Address -> id of an owned object that state does not record.
+    pub by_address: HashMap<String, String>,
+    /// Type name -> why its objects could not be listed.
+    pub failed: HashMap<String, ProviderError>,
+}
+
+/// Lists the objects of each `(provider, type)` tagged as this stack's and
+/// keeps those state knows nothing of (neither as current nor as deposed).
+pub async fn list(
+    kinds: &[(String, String)],
+    state: &StateDocument,
+    providers: &Providers,
+    stack: &str,
+) -> Leftovers {
+    let known: HashSet<&str> = state
+        .resources
+        .values()
+        .flat_map(|r| std::iter::once(r.id.as_str()).chain(r.deposed.iter().map(|d| d.id.as_str())))
+        .collect();
+    let listings = join_all(kinds.iter().filter_map(|(p, t)| {
+        let resource = providers.resource(p, t)?.clone();
+        Some(async move { (t.clone(), resource.owned_by_stack(stack).await) })
+    }))
+    .await;
+    let mut out = Leftovers::default();
+    for (type_name, listing) in listings {
+        match listing {
+            Ok(owned) => out.by_address.extend(
+                owned
+                    .into_iter()
+                    .filter(|(_, id)| !known.contains(id.as_str())),
+            ),
+            Err(e) => {
+                out.failed.insert(type_name, e);
+            }
+        }
+    }
+    out
+}
+
+/// The distinct `(provider, type)` pairs of some changes.
+pub fn kinds<'a>(changes: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    let mut kinds: Vec<(&str, &str)> = changes.collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+        .into_iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect()
+}

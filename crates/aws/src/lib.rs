@@ -2,18 +2,22 @@
 //! (region, profile, assume role, endpoint), retries, one debug line per AWS
 //! call, error mapping and waiting. No service SDK crate lives here.
 
+mod client;
 mod config;
 mod delete;
 mod errors;
 mod logging;
 mod reads;
+mod tags;
 mod wait;
 
+pub use client::LazyClient;
 pub use config::{AwsContext, AwsSettings};
 pub use delete::{delete_with_retry, RetryOn};
 pub use errors::{created_id, error, is_not_found};
 pub use logging::CallLogger;
 pub use reads::{read_concurrently, ReadFuture};
+pub use tags::{sync_tags, write_tag_changes};
 pub use wait::wait_until;
 
 /// The SDK's shared configuration, re-exported so provider crates need no

@@ -17,4 +17,4 @@ pub use provider::{
     Registry, Resource, ValidationIssue,
 };
 pub use schema::{Attribute, Check, Presence, Schema, Type};
-pub use value::{Object, PathStep, Value};
+pub use value::{Attrs, Object, PathStep, Value};

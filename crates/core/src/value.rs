@@ -465,3 +465,57 @@ mod tests {
         assert!(Value::from_json(&j).same_as(&v));
     }
 }
+
+/// Typed reads of an object's attributes, for providers: an attribute that
+/// is absent, null, unknown or of another type reads as `None` (or empty).
+pub trait Attrs {
+    fn str(&self, name: &str) -> Option<&str>;
+    fn bool(&self, name: &str) -> Option<bool>;
+    fn i64(&self, name: &str) -> Option<i64>;
+    /// The strings of a list or set attribute (other elements skipped).
+    fn strings(&self, name: &str) -> Vec<String>;
+}
+
+impl Attrs for Object {
+    fn str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_str)
+    }
+    fn bool(&self, name: &str) -> Option<bool> {
+        self.get(name).and_then(Value::as_bool)
+    }
+    fn i64(&self, name: &str) -> Option<i64> {
+        self.get(name).and_then(Value::as_i64)
+    }
+    fn strings(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .and_then(Value::as_list)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod attrs_tests {
+    use super::*;
+
+    #[test]
+    fn typed_reads_see_through_marks_and_miss_on_other_types() {
+        let o: Object = [
+            ("name".to_string(), Value::sensitive("x".into())),
+            ("on".to_string(), true.into()),
+            ("n".to_string(), 3.into()),
+            ("ids".to_string(), Value::from(vec!["a", "b"])),
+            ("later".to_string(), Value::Unknown),
+        ]
+        .into();
+        assert_eq!(o.str("name"), Some("x"));
+        assert_eq!(o.bool("on"), Some(true));
+        assert_eq!(o.i64("n"), Some(3));
+        assert_eq!(o.strings("ids"), ["a", "b"]);
+        assert_eq!(o.str("later"), None);
+        assert_eq!(o.str("n"), None);
+        assert!(o.strings("absent").is_empty());
+    }
+}

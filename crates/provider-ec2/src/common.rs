@@ -7,37 +7,33 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use aws_sdk_ec2::Client;
-use cairn_aws::{error, AwsContext, CallLogger};
+use cairn_aws::{error, sdk_client, AwsContext, LazyClient};
 use cairn_core::tags::{Tags, ADDRESS_TAG, STACK_TAG};
 use cairn_core::{Object, OpContext, ProviderError, ReadOutcome, ReadRequest};
-use tokio::sync::OnceCell;
 
 /// The largest number of values one EC2 filter takes.
 pub const FILTER_CHUNK: usize = 200;
 
+/// The EC2 client every EC2 type shares, with the ownership listing they
+/// have in common.
 pub struct Ec2 {
-    aws: AwsContext,
-    client: OnceCell<Client>,
+    lazy: LazyClient<Client>,
 }
 
 impl Ec2 {
     pub fn new(aws: AwsContext) -> Self {
         Ec2 {
-            aws,
-            client: OnceCell::new(),
+            lazy: LazyClient::new(aws, sdk_client!(aws_sdk_ec2)),
         }
     }
 
     pub async fn client(&self) -> Result<&Client, ProviderError> {
-        self.client
-            .get_or_try_init(|| async {
-                let sdk = self.aws.sdk_config().await?;
-                let conf = aws_sdk_ec2::config::Builder::from(sdk)
-                    .interceptor(CallLogger)
-                    .build();
-                Ok(Client::from_conf(conf))
-            })
-            .await
+        self.lazy.client().await
+    }
+
+    /// The region the client talks to, for ARNs.
+    pub async fn region(&self) -> String {
+        self.lazy.region().await
     }
 
     /// (address, id) of every object of `kind` (DescribeTags' resource type:
@@ -81,14 +77,6 @@ impl Ec2 {
             );
         }
         Ok(out)
-    }
-
-    /// The region the client talks to, for ARNs.
-    pub async fn region(&self) -> String {
-        match self.aws.sdk_config().await {
-            Ok(c) => c.region().map(|r| r.to_string()).unwrap_or_default(),
-            Err(_) => String::new(),
-        }
     }
 }
 
@@ -172,34 +160,31 @@ pub async fn sync_tags(
     desired: &Tags,
     live: &Tags,
 ) -> Result<(), ProviderError> {
-    let (set, unset) = cairn_core::tags::changes(desired, live);
-    let unset: Vec<Tag> = unset
-        .iter()
-        .map(|k| Tag::builder().key(k).build())
-        .collect();
-    if !set.is_empty() {
+    let tag = |set: Tags| async move {
         client
             .create_tags()
             .resources(id)
             .set_tags(Some(to_sdk(&set)))
             .send()
             .await
-            .map_err(|e| error("ec2:CreateTags", e))?;
-    }
-    if !unset.is_empty() {
+            .map(|_| ())
+            .map_err(|e| error("ec2:CreateTags", e))
+    };
+    let untag = |keys: Vec<String>| async move {
+        let keys = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
         client
             .delete_tags()
             .resources(id)
-            .set_tags(Some(unset))
+            .set_tags(Some(keys))
             .send()
             .await
-            .map_err(|e| error("ec2:DeleteTags", e))?;
-    }
-    Ok(())
+            .map(|_| ())
+            .map_err(|e| error("ec2:DeleteTags", e))
+    };
+    cairn_aws::write_tag_changes(desired, live, tag, untag).await
 }
 
-/// Applies a change of `tags`: the live tags are the prior `tags_all`
-/// (ownership tags are re-asserted with the rest).
+/// Applies a change of `tags`: the live tags are the prior `tags_all`.
 pub async fn update_tags(
     client: &Client,
     id: &str,

@@ -10,8 +10,8 @@ use std::time::Duration;
 use cairn_aws::{created_id, delete_with_retry, error, RetryOn};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Value,
 };
 
 use crate::common::{filter, from_sdk, read_by_ids, tag_spec, update_tags, Ec2};
@@ -133,7 +133,7 @@ impl Resource for Eip {
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
-        let domain = match planned.get("domain").and_then(Value::as_str) {
+        let domain = match planned.str("domain") {
             Some("standard") => DomainType::Standard,
             _ => DomainType::Vpc,
         };

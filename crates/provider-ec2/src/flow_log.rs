@@ -9,8 +9,8 @@ use aws_sdk_ec2::types::{FlowLogsResourceType, LogDestinationType, ResourceType,
 use cairn_aws::{created_id, error};
 use cairn_core::provider::{ReadContext, ValidationIssue};
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Value,
 };
 
 use crate::common::{filter, from_sdk, owned_entry, read_by_ids, tag_spec, update_tags, Ec2};
@@ -167,7 +167,7 @@ impl Resource for FlowLog {
                 message: format!("set exactly one of vpc_id, subnet_id, eni_id (found {set})"),
             });
         }
-        let to_logs = config.get("log_destination_type").and_then(Value::as_str) != Some("s3");
+        let to_logs = config.str("log_destination_type") != Some("s3");
         if to_logs && config.get("iam_role_arn").is_none_or(Value::is_null) {
             issues.push(ValidationIssue {
                 attribute: "iam_role_arn".into(),
@@ -207,7 +207,7 @@ impl Resource for FlowLog {
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         let (resource, kind) = TARGETS
             .iter()
             .find_map(|(attr, kind)| s(attr).map(|id| (id, *kind)))

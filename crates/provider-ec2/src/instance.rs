@@ -18,8 +18,8 @@ use aws_sdk_ec2::types::{
 use cairn_aws::{created_id, error, wait_until};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Type, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Type, Value,
 };
 
 use crate::common::{
@@ -147,7 +147,7 @@ fn keep(obj: &mut Object, from: &Object) {
 }
 
 fn user_data(planned: &Object) -> Option<String> {
-    if let Some(b64) = planned.get("user_data_base64").and_then(Value::as_str) {
+    if let Some(b64) = planned.str("user_data_base64") {
         return Some(b64.to_string());
     }
     planned
@@ -348,7 +348,7 @@ impl Instance {
             POLL,
             || async {
                 let obj = self.state_of(id, ctx).await?;
-                Ok(obj.filter(|o| o.get("instance_state").and_then(Value::as_str) == Some(want)))
+                Ok(obj.filter(|o| o.str("instance_state") == Some(want)))
             },
         )
         .await
@@ -556,7 +556,7 @@ impl Resource for Instance {
                 keep(obj, r.prior);
                 // User data is not in DescribeInstances: one attribute read
                 // per instance, so a change made outside cairn shows.
-                if let Some(id) = obj.get("id").and_then(Value::as_str).map(str::to_string) {
+                if let Some(id) = obj.str("id").map(str::to_string) {
                     self.read_user_data(&id, obj).await?;
                 }
             }
@@ -590,7 +590,7 @@ impl Resource for Instance {
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         let ami = s("ami").unwrap_or_default();
         let groups: Option<Vec<String>> = planned
             .get("vpc_security_group_ids")
@@ -712,11 +712,8 @@ impl Resource for Instance {
             self.while_stopped(id, ctx, planned, changed).await?;
         }
         if changed.iter().any(|c| c == "iam_instance_profile") {
-            self.set_profile(
-                id,
-                planned.get("iam_instance_profile").and_then(Value::as_str),
-            )
-            .await?;
+            self.set_profile(id, planned.str("iam_instance_profile"))
+                .await?;
         }
         if changed.iter().any(|c| c == "vpc_security_group_ids") {
             let groups: Vec<String> = planned

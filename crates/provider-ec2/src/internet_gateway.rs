@@ -9,8 +9,8 @@ use aws_sdk_ec2::types::ResourceType;
 use cairn_aws::{created_id, delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
-    Value,
+    tags, Attribute, Attrs, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
+    Schema, Value,
 };
 
 use crate::common::{
@@ -166,7 +166,7 @@ impl Resource for InternetGateway {
             out.internet_gateway().and_then(|g| g.internet_gateway_id()),
         )?;
         let partial = |e: ProviderError| e.with_partial_id(&id);
-        if let Some(vpc) = planned.get("vpc_id").and_then(Value::as_str) {
+        if let Some(vpc) = planned.str("vpc_id") {
             self.attach(&id, vpc).await.map_err(partial)?;
         }
         self.read_one(&id, &ctx.default_tags).await.map_err(partial)
@@ -184,10 +184,10 @@ impl Resource for InternetGateway {
         for name in changed {
             match name.as_str() {
                 "vpc_id" => {
-                    if let Some(old) = prior.get("vpc_id").and_then(Value::as_str) {
+                    if let Some(old) = prior.str("vpc_id") {
                         self.detach(id, old).await?;
                     }
-                    if let Some(new) = planned.get("vpc_id").and_then(Value::as_str) {
+                    if let Some(new) = planned.str("vpc_id") {
                         self.attach(id, new).await?;
                     }
                 }
@@ -200,7 +200,7 @@ impl Resource for InternetGateway {
 
     async fn delete(&self, ctx: &OpContext, id: &str, prior: &Object) -> Result<(), ProviderError> {
         let client = self.ec2.client().await?;
-        if let Some(vpc) = prior.get("vpc_id").and_then(Value::as_str) {
+        if let Some(vpc) = prior.str("vpc_id") {
             self.detach(id, vpc).await?;
         }
         delete_with_retry("internet gateway", &[dependents_draining(ctx)], || async {

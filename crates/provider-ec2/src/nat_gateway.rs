@@ -11,8 +11,8 @@ use aws_sdk_ec2::types::{ConnectivityType, NatGatewayState, ResourceType};
 use cairn_aws::{created_id, error, wait_until};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Value,
 };
 
 use crate::common::{
@@ -184,7 +184,7 @@ impl Resource for NatGateway {
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         let connectivity = match s("connectivity_type").as_deref() {
             Some("private") => ConnectivityType::Private,
             _ => ConnectivityType::Public,

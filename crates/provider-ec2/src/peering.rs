@@ -13,8 +13,8 @@ use aws_sdk_ec2::types::{ResourceType, VpcPeeringConnectionStateReasonCode as St
 use cairn_aws::{created_id, error, wait_until};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
-    Value,
+    tags, Attribute, Attrs, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
+    Schema, Value,
 };
 
 use crate::common::{
@@ -283,8 +283,8 @@ impl Resource for Peering {
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
-        let auto_accept = planned.get("auto_accept").and_then(Value::as_bool) == Some(true);
+        let s = |k: &str| planned.str(k).map(str::to_string);
+        let auto_accept = planned.bool("auto_accept") == Some(true);
         let id = match self.side {
             Side::Requester => {
                 let out = client
@@ -347,10 +347,10 @@ impl Resource for Peering {
         changed: &[String],
     ) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
-        let auto_accept = planned.get("auto_accept").and_then(Value::as_bool) == Some(true);
+        let auto_accept = planned.bool("auto_accept") == Some(true);
         if changed.iter().any(|c| c == "auto_accept")
             && auto_accept
-            && prior.get("accept_status").and_then(Value::as_str) == Some("pending-acceptance")
+            && prior.str("accept_status") == Some("pending-acceptance")
         {
             self.accept(id).await?;
         }

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use cairn_aws::{created_id, error};
 use cairn_core::provider::{ReadContext, ValidationIssue};
 use cairn_core::{
-    Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema, Value,
+    Attribute, Attrs, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
+    Value,
 };
 
 use crate::common::{read_by_ids, Ec2};
@@ -122,7 +123,7 @@ impl Resource for RouteTableAssociation {
     // association, so a retried create finds it (Resource.AlreadyAssociated).
     async fn create(&self, _ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         let out = client
             .associate_route_table()
             .route_table_id(s("route_table_id").unwrap_or_default())

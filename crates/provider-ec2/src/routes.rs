@@ -2,7 +2,7 @@
 //! destination and target, to and from the SDK.
 
 use aws_sdk_ec2::types::{Route, RouteOrigin, RouteState};
-use cairn_core::{Attribute, Check, Object, Schema, Value};
+use cairn_core::{Attribute, Attrs, Check, Object, Schema, Value};
 
 /// Where a route goes: exactly one of these.
 pub const DESTINATIONS: &[&str] = &[
@@ -95,12 +95,7 @@ pub fn destination(o: &Object) -> Option<(&'static str, String)> {
 
 /// Whether two routes go through the same target.
 pub fn same_target(a: &Object, b: &Object) -> bool {
-    let get = |o: &Object, k: &str| {
-        o.get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
+    let get = |o: &Object, k: &str| o.str(k).filter(|s| !s.is_empty()).map(str::to_string);
     TARGETS.iter().all(|k| get(a, k) == get(b, k))
 }
 

@@ -17,8 +17,8 @@ use aws_sdk_ec2::types::{
 use cairn_aws::{created_id, delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Type, ValidationIssue, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Type, ValidationIssue, Value,
 };
 
 use crate::common::{
@@ -589,7 +589,7 @@ impl Resource for SecurityGroup {
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         // A name is required by AWS; derive one from the create's token so a
         // retried create asks for the same name.
         let name = s("name").unwrap_or_else(|| {
@@ -658,7 +658,7 @@ impl Resource for SecurityGroup {
 
     async fn delete(&self, ctx: &OpContext, id: &str, prior: &Object) -> Result<(), ProviderError> {
         let client = self.ec2.client().await?;
-        if prior.get("revoke_rules_on_delete").and_then(Value::as_bool) == Some(true) {
+        if prior.bool("revoke_rules_on_delete") == Some(true) {
             self.reconcile(id, false, &BTreeSet::new()).await?;
             self.reconcile(id, true, &BTreeSet::new()).await?;
         }

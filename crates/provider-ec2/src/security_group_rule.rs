@@ -14,8 +14,8 @@ use aws_sdk_ec2::types::{
 use cairn_aws::error;
 use cairn_core::provider::{ReadContext, ValidationIssue};
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Value,
 };
 
 use crate::common::{filter, from_sdk, read_by_ids, tag_spec, update_tags, Ec2};
@@ -80,14 +80,11 @@ fn schema() -> &'static Schema {
 }
 
 fn text(o: &Object, k: &str) -> Option<String> {
-    o.get(k)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+    o.str(k).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 fn port(o: &Object, k: &str) -> Option<i32> {
-    o.get(k).and_then(Value::as_i64).map(|p| p as i32)
+    o.i64(k).map(|p| p as i32)
 }
 
 impl SecurityGroupRule {

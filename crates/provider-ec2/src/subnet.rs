@@ -8,8 +8,8 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 use cairn_aws::{created_id, delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Value,
 };
 
 use crate::common::{
@@ -157,7 +157,7 @@ impl Resource for Subnet {
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         let out = client
             .create_subnet()
             .vpc_id(s("vpc_id").unwrap_or_default())
@@ -207,11 +207,8 @@ impl Resource for Subnet {
         for name in changed {
             match name.as_str() {
                 "map_public_ip_on_launch" => {
-                    self.set_public_ip(
-                        id,
-                        planned.get(name).and_then(Value::as_bool).unwrap_or(false),
-                    )
-                    .await?;
+                    self.set_public_ip(id, planned.bool(name).unwrap_or(false))
+                        .await?;
                 }
                 "tags" => update_tags(client, id, ctx, prior, planned).await?,
                 other => return Err(ProviderError::not_updatable(self.type_name(), other)),

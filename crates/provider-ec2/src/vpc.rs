@@ -8,8 +8,8 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy, VpcAttrib
 use cairn_aws::{created_id, delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Value,
 };
 use futures::future::try_join_all;
 
@@ -259,12 +259,12 @@ impl Resource for Vpc {
             .map_err(|e| error("ec2:CreateVpc", e))?;
         let id = created_id("ec2:CreateVpc", out.vpc().and_then(|v| v.vpc_id()))?;
         let partial = |e: ProviderError| e.with_partial_id(&id);
-        if planned.get("enable_dns_support").and_then(Value::as_bool) == Some(false) {
+        if planned.bool("enable_dns_support") == Some(false) {
             self.set_dns(&id, "enable_dns_support", false)
                 .await
                 .map_err(partial)?;
         }
-        if planned.get("enable_dns_hostnames").and_then(Value::as_bool) == Some(true) {
+        if planned.bool("enable_dns_hostnames") == Some(true) {
             self.set_dns(&id, "enable_dns_hostnames", true)
                 .await
                 .map_err(partial)?;

@@ -12,8 +12,8 @@ use aws_sdk_ec2::types::{ResourceType, VpcEndpointType};
 use cairn_aws::{created_id, error, wait_until};
 use cairn_core::provider::{ReadContext, ValidationIssue};
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Type, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Type, Value,
 };
 
 use crate::common::{
@@ -234,7 +234,7 @@ impl Resource for VpcEndpoint {
     }
 
     fn validate(&self, config: &Object) -> Vec<ValidationIssue> {
-        let gateway = config.get("vpc_endpoint_type").and_then(Value::as_str) != Some("Interface");
+        let gateway = config.str("vpc_endpoint_type") != Some("Interface");
         let has = |k: &str| {
             config
                 .get(k)
@@ -265,9 +265,7 @@ impl Resource for VpcEndpoint {
         requests: &[ReadRequest<'_>],
         ctx: &ReadContext,
     ) -> Result<Vec<ReadOutcome>, ProviderError> {
-        let vpcs = requests
-            .iter()
-            .filter_map(|r| r.prior.get("vpc_id").and_then(Value::as_str));
+        let vpcs = requests.iter().filter_map(|r| r.prior.str("vpc_id"));
         let live = self
             .in_vpcs(vpcs, &ctx.default_tags)
             .await?
@@ -317,7 +315,7 @@ impl Resource for VpcEndpoint {
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.ec2.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         let ids = |k: &str| {
             let v: Vec<String> = strings(planned, k).into_iter().collect();
             (!v.is_empty()).then_some(v)
@@ -334,7 +332,7 @@ impl Resource for VpcEndpoint {
             .set_subnet_ids(ids("subnet_ids"))
             .set_security_group_ids(ids("security_group_ids"))
             .set_route_table_ids(ids("route_table_ids"))
-            .set_private_dns_enabled(planned.get("private_dns_enabled").and_then(Value::as_bool))
+            .set_private_dns_enabled(planned.bool("private_dns_enabled"))
             .set_policy_document(s("policy"))
             .client_token(&ctx.idempotency_token)
             .tag_specifications(tag_spec(
@@ -385,13 +383,11 @@ impl Resource for VpcEndpoint {
             any = true;
         }
         if changed.iter().any(|c| c == "private_dns_enabled") {
-            modify = modify.set_private_dns_enabled(
-                planned.get("private_dns_enabled").and_then(Value::as_bool),
-            );
+            modify = modify.set_private_dns_enabled(planned.bool("private_dns_enabled"));
             any = true;
         }
         if changed.iter().any(|c| c == "policy") {
-            modify = match planned.get("policy").and_then(Value::as_str) {
+            modify = match planned.str("policy") {
                 Some(p) => modify.policy_document(p),
                 None => modify.reset_policy(true),
             };

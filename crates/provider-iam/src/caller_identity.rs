@@ -41,7 +41,7 @@ impl DataSource for CallerIdentity {
     }
 
     async fn read(&self, _config: &Object) -> Result<Object, ProviderError> {
-        let sdk = self.iam.aws.sdk_config().await?;
+        let sdk = self.iam.aws().sdk_config().await?;
         let sts = aws_sdk_sts::Client::from_conf(
             aws_sdk_sts::config::Builder::from(sdk)
                 .interceptor(cairn_aws::CallLogger)

@@ -8,13 +8,13 @@ use aws_sdk_iam::types::Tag;
 use cairn_aws::{error, read_concurrently, ReadFuture};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
-    Value,
+    tags, Attribute, Attrs, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
+    Schema, Value,
 };
 
 use cairn_aws::delete_with_retry;
 
-use crate::{is_gone, refs_draining, Iam, READ_CONCURRENCY};
+use crate::{refs_draining, Iam, READ_CONCURRENCY};
 
 pub struct InstanceProfile {
     iam: Arc<Iam>,
@@ -60,7 +60,11 @@ impl InstanceProfile {
             },
             Err(e) => {
                 let e = error("iam:GetInstanceProfile", e);
-                return if is_gone(&e) { Ok(None) } else { Err(e) };
+                return if cairn_aws::is_not_found(&e) {
+                    Ok(None)
+                } else {
+                    Err(e)
+                };
             }
         };
         let mut obj = Object::new();
@@ -98,7 +102,7 @@ impl InstanceProfile {
                 .await
             {
                 let e = error("iam:RemoveRoleFromInstanceProfile", e);
-                if !is_gone(&e) {
+                if !cairn_aws::is_not_found(&e) {
                     return Err(e);
                 }
             }
@@ -154,7 +158,7 @@ impl Resource for InstanceProfile {
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.iam.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         let name = s("name").unwrap_or_default();
         let tags: Vec<Tag> = ctx
             .create_tags(planned)
@@ -187,19 +191,14 @@ impl Resource for InstanceProfile {
         changed: &[String],
     ) -> Result<Object, ProviderError> {
         if changed.iter().any(|c| c == "role") {
-            self.set_role(
-                id,
-                prior.get("role").and_then(Value::as_str),
-                planned.get("role").and_then(Value::as_str),
-            )
-            .await?;
+            self.set_role(id, prior.str("role"), planned.str("role"))
+                .await?;
         }
         self.get_written(id, &ctx.default_tags).await
     }
 
     async fn delete(&self, ctx: &OpContext, id: &str, prior: &Object) -> Result<(), ProviderError> {
-        self.set_role(id, prior.get("role").and_then(Value::as_str), None)
-            .await?;
+        self.set_role(id, prior.str("role"), None).await?;
         let client = self.iam.client().await?;
         delete_with_retry("IAM instance profile", &[refs_draining(ctx)], || async {
             client

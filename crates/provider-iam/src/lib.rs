@@ -14,16 +14,12 @@ mod role_policy_attachment;
 use std::sync::Arc;
 
 use aws_sdk_iam::Client;
-use cairn_aws::{AwsContext, CallLogger};
-use cairn_core::{ProviderError, Registry};
-use tokio::sync::OnceCell;
+use cairn_aws::{sdk_client, AwsContext, LazyClient};
+use cairn_core::Registry;
 
 /// Adds the IAM types to `registry`. Makes no network call.
 pub fn register(registry: &mut Registry, aws: &AwsContext) {
-    let iam = Arc::new(Iam {
-        aws: aws.clone(),
-        client: OnceCell::new(),
-    });
+    let iam = Arc::new(Iam::new(aws.clone(), sdk_client!(aws_sdk_iam)));
     registry.add_resource(Arc::new(role::Role::new(iam.clone())));
     registry.add_resource(Arc::new(role_policy::RolePolicy::new(iam.clone())));
     registry.add_resource(Arc::new(role_policy_attachment::Attachment::new(
@@ -36,25 +32,8 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
     registry.add_data_source(Arc::new(caller_identity::CallerIdentity::new(iam)));
 }
 
-pub struct Iam {
-    aws: AwsContext,
-    client: OnceCell<Client>,
-}
-
-impl Iam {
-    pub async fn client(&self) -> Result<&Client, ProviderError> {
-        self.client
-            .get_or_try_init(|| async {
-                let sdk = self.aws.sdk_config().await?;
-                Ok(Client::from_conf(
-                    aws_sdk_iam::config::Builder::from(sdk)
-                        .interceptor(CallLogger)
-                        .build(),
-                ))
-            })
-            .await
-    }
-}
+/// The IAM client every IAM type shares.
+pub type Iam = LazyClient<Client>;
 
 /// IAM has no batch read by name: this many reads run at once.
 const READ_CONCURRENCY: usize = 8;
@@ -99,10 +78,6 @@ fn decode_policy(s: &str) -> String {
 /// detach a moment earlier): retried, bounded by the operation's timeout.
 fn refs_draining(ctx: &cairn_core::OpContext) -> cairn_aws::RetryOn<'static> {
     cairn_aws::RetryOn::new("DeleteConflict", ctx.timeout)
-}
-
-fn is_gone(e: &ProviderError) -> bool {
-    cairn_aws::is_not_found(e)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use async_trait::async_trait;
-use cairn_core::{Attribute, Check, DataSource, Object, ProviderError, Schema, Type, Value};
+use cairn_core::{Attribute, Attrs, Check, DataSource, Object, ProviderError, Schema, Type, Value};
 use serde_json::{json, Map, Value as J};
 
 pub struct PolicyDocument;
@@ -174,7 +174,7 @@ pub fn render(config: &Object) -> Result<String, String> {
             .unwrap_or("2012-10-17")
             .into(),
     );
-    if let Some(id) = config.get("policy_id").and_then(Value::as_str) {
+    if let Some(id) = config.str("policy_id") {
         doc.insert("Id".into(), id.into());
     }
     doc.insert("Statement".into(), J::Array(statements));

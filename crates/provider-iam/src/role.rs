@@ -5,16 +5,16 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_iam::types::Tag;
-use cairn_aws::{error, read_concurrently, ReadFuture};
+use cairn_aws::{error, read_concurrently, sync_tags, ReadFuture};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Type, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Type, Value,
 };
 
 use cairn_aws::delete_with_retry;
 
-use crate::{decode_policy, is_gone, refs_draining, Iam, READ_CONCURRENCY};
+use crate::{decode_policy, refs_draining, Iam, READ_CONCURRENCY};
 
 pub struct Role {
     iam: Arc<Iam>,
@@ -73,7 +73,11 @@ impl Role {
             },
             Err(e) => {
                 let e = error("iam:GetRole", e);
-                return if is_gone(&e) { Ok(None) } else { Err(e) };
+                return if cairn_aws::is_not_found(&e) {
+                    Ok(None)
+                } else {
+                    Err(e)
+                };
             }
         };
         let mut obj = Object::new();
@@ -141,7 +145,7 @@ impl Resource for Role {
     // left (same name, this stack's ownership tags).
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.iam.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         let name = s("name").unwrap_or_default();
         let result = client
             .create_role()
@@ -194,7 +198,7 @@ impl Resource for Role {
         changed: &[String],
     ) -> Result<Object, ProviderError> {
         let client = self.iam.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         if changed.iter().any(|c| c == "assume_role_policy") {
             client
                 .update_assume_role_policy()
@@ -223,27 +227,27 @@ impl Resource for Role {
                 .map_err(|e| error("iam:UpdateRole", e))?;
         }
         if changed.iter().any(|c| c == "tags") {
-            let desired = ctx.create_tags(planned);
-            let live = tags::from_value(prior.get("tags_all"));
-            let (set, unset) = tags::changes(&desired, &live);
-            if !set.is_empty() {
+            let tag = |set: tags::Tags| async move {
                 client
                     .tag_role()
                     .role_name(id)
                     .set_tags(Some(iam_tags(&set)))
                     .send()
                     .await
-                    .map_err(|e| error("iam:TagRole", e))?;
-            }
-            if !unset.is_empty() {
+                    .map(|_| ())
+                    .map_err(|e| error("iam:TagRole", e))
+            };
+            let untag = |keys: Vec<String>| async move {
                 client
                     .untag_role()
                     .role_name(id)
-                    .set_tag_keys(Some(unset))
+                    .set_tag_keys(Some(keys))
                     .send()
                     .await
-                    .map_err(|e| error("iam:UntagRole", e))?;
-            }
+                    .map(|_| ())
+                    .map_err(|e| error("iam:UntagRole", e))
+            };
+            sync_tags(ctx, prior, planned, tag, untag).await?;
         }
         self.get_written(id, &ctx.default_tags).await
     }

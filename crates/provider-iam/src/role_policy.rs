@@ -11,7 +11,7 @@ use cairn_core::{
     Value,
 };
 
-use crate::{decode_policy, is_gone, Iam, READ_CONCURRENCY};
+use crate::{decode_policy, Iam, READ_CONCURRENCY};
 
 pub struct RolePolicy {
     iam: Arc<Iam>,
@@ -63,7 +63,7 @@ impl RolePolicy {
             }
             Err(e) => {
                 let e = error("iam:GetRolePolicy", e);
-                if is_gone(&e) {
+                if cairn_aws::is_not_found(&e) {
                     Ok(None)
                 } else {
                     Err(e)
@@ -158,7 +158,7 @@ impl Resource for RolePolicy {
             Ok(_) => Ok(()),
             Err(e) => {
                 let e = error("iam:DeleteRolePolicy", e);
-                if is_gone(&e) {
+                if cairn_aws::is_not_found(&e) {
                     Ok(())
                 } else {
                     Err(e)

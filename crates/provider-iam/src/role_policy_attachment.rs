@@ -13,7 +13,7 @@ use cairn_core::{
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::{is_gone, Iam, READ_CONCURRENCY};
+use crate::{Iam, READ_CONCURRENCY};
 
 pub struct Attachment {
     iam: Arc<Iam>,
@@ -59,7 +59,11 @@ impl Attachment {
                 ),
                 Err(e) => {
                     let e = error("iam:ListAttachedRolePolicies", e);
-                    return if is_gone(&e) { Ok(None) } else { Err(e) };
+                    return if cairn_aws::is_not_found(&e) {
+                        Ok(None)
+                    } else {
+                        Err(e)
+                    };
                 }
             }
         }
@@ -182,7 +186,7 @@ impl Resource for Attachment {
             Ok(_) => Ok(()),
             Err(e) => {
                 let e = error("iam:DetachRolePolicy", e);
-                if is_gone(&e) {
+                if cairn_aws::is_not_found(&e) {
                     Ok(())
                 } else {
                     Err(e)

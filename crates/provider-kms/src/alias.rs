@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use cairn_aws::{error, is_not_found};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
-    Value,
+    Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
+    Schema, Value,
 };
 
 use crate::Kms;
@@ -148,7 +148,7 @@ impl Resource for Alias {
                     r.id,
                     arn,
                     target,
-                    r.prior.get("target_key_id").and_then(Value::as_str),
+                    r.prior.str("target_key_id"),
                 )),
                 None => ReadOutcome::Gone,
             })

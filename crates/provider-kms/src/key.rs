@@ -5,11 +5,11 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
-use cairn_aws::{created_id, error, is_not_found, read_concurrently, ReadFuture};
+use cairn_aws::{created_id, error, is_not_found, read_concurrently, sync_tags, ReadFuture};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Type, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Type, Value,
 };
 
 use crate::Kms;
@@ -238,7 +238,7 @@ impl Resource for Key {
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {
         let client = self.kms.client().await?;
-        let s = |k: &str| planned.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| planned.str(k).map(str::to_string);
         let out = client
             .create_key()
             .set_description(s("description"))
@@ -259,10 +259,10 @@ impl Resource for Key {
             .map_err(|e| error("kms:CreateKey", e))?;
         let id = created_id("kms:CreateKey", out.key_metadata().map(|m| m.key_id()))?;
         let partial = |e: ProviderError| e.with_partial_id(&id);
-        if planned.get("enable_key_rotation").and_then(Value::as_bool) == Some(true) {
+        if planned.bool("enable_key_rotation") == Some(true) {
             self.set_rotation(&id, true).await.map_err(partial)?;
         }
-        if planned.get("is_enabled").and_then(Value::as_bool) == Some(false) {
+        if planned.bool("is_enabled") == Some(false) {
             self.set_enabled(&id, false).await.map_err(partial)?;
         }
         self.must_read(&id, planned, &ctx.default_tags)
@@ -279,7 +279,7 @@ impl Resource for Key {
         changed: &[String],
     ) -> Result<Object, ProviderError> {
         let client = self.kms.client().await?;
-        let b = |k: &str, d: bool| planned.get(k).and_then(Value::as_bool).unwrap_or(d);
+        let b = |k: &str, d: bool| planned.bool(k).unwrap_or(d);
         for name in changed {
             match name.as_str() {
                 "description" => {
@@ -296,7 +296,7 @@ impl Resource for Key {
                         .map_err(|e| error("kms:UpdateKeyDescription", e))?;
                 }
                 "policy" => {
-                    if let Some(p) = planned.get("policy").and_then(Value::as_str) {
+                    if let Some(p) = planned.str("policy") {
                         client
                             .put_key_policy()
                             .key_id(id)
@@ -313,29 +313,27 @@ impl Resource for Key {
                 }
                 "is_enabled" => self.set_enabled(id, b("is_enabled", true)).await?,
                 "tags" => {
-                    let desired = ctx.create_tags(planned);
-                    let live = tags::from_value(prior.get("tags_all"));
-                    let unset: Vec<String> = live
-                        .keys()
-                        .filter(|k| !desired.contains_key(*k))
-                        .cloned()
-                        .collect();
-                    if !unset.is_empty() {
+                    let tag = |set: tags::Tags| async move {
+                        client
+                            .tag_resource()
+                            .key_id(id)
+                            .set_tags(Some(sdk_tags(&set)))
+                            .send()
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| error("kms:TagResource", e))
+                    };
+                    let untag = |keys: Vec<String>| async move {
                         client
                             .untag_resource()
                             .key_id(id)
-                            .set_tag_keys(Some(unset))
+                            .set_tag_keys(Some(keys))
                             .send()
                             .await
-                            .map_err(|e| error("kms:UntagResource", e))?;
-                    }
-                    client
-                        .tag_resource()
-                        .key_id(id)
-                        .set_tags(Some(sdk_tags(&desired)))
-                        .send()
-                        .await
-                        .map_err(|e| error("kms:TagResource", e))?;
+                            .map(|_| ())
+                            .map_err(|e| error("kms:UntagResource", e))
+                    };
+                    sync_tags(ctx, prior, planned, tag, untag).await?
                 }
                 // Recorded only; used when the key is destroyed.
                 "deletion_window_in_days" => {}

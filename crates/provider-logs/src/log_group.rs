@@ -4,11 +4,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
-use cairn_aws::{error, read_concurrently, ReadFuture};
+use cairn_aws::{error, read_concurrently, sync_tags, ReadFuture};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    tags, Attribute, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
-    Schema, Value,
+    tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
+    Resource, Schema, Value,
 };
 
 use crate::Logs;
@@ -197,7 +197,7 @@ impl Resource for LogGroup {
             let ours = e.code == "ResourceAlreadyExistsException"
                 && match &existing {
                     Some(obj) => {
-                        let arn = obj.get("arn").and_then(Value::as_str).unwrap_or_default();
+                        let arn = obj.str("arn").unwrap_or_default();
                         let live = client
                             .list_tags_for_resource()
                             .resource_arn(arn)
@@ -214,7 +214,7 @@ impl Resource for LogGroup {
             }
         }
         let partial = |e: ProviderError| e.with_partial_id(name.as_str());
-        if let Some(days) = planned.get("retention_in_days").and_then(Value::as_i64) {
+        if let Some(days) = planned.i64("retention_in_days") {
             self.set_retention(&name, Some(days))
                 .await
                 .map_err(partial)?;
@@ -234,11 +234,11 @@ impl Resource for LogGroup {
     ) -> Result<Object, ProviderError> {
         let client = self.logs.client().await?;
         if changed.iter().any(|c| c == "retention_in_days") {
-            self.set_retention(id, planned.get("retention_in_days").and_then(Value::as_i64))
+            self.set_retention(id, planned.i64("retention_in_days"))
                 .await?;
         }
         if changed.iter().any(|c| c == "kms_key_id") {
-            match planned.get("kms_key_id").and_then(Value::as_str) {
+            match planned.str("kms_key_id") {
                 Some(k) => client
                     .associate_kms_key()
                     .log_group_name(id)
@@ -257,26 +257,28 @@ impl Resource for LogGroup {
             }
         }
         if changed.iter().any(|c| c == "tags") {
-            let arn = prior.get("arn").and_then(Value::as_str).unwrap_or_default();
-            let desired = ctx.create_tags(planned);
-            let live = tags::from_value(prior.get("tags_all"));
-            let (_, unset) = tags::changes(&desired, &live);
-            client
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(desired.into_iter().collect()))
-                .send()
-                .await
-                .map_err(|e| error("logs:TagResource", e))?;
-            if !unset.is_empty() {
+            let arn = prior.str("arn").unwrap_or_default();
+            let tag = |set: tags::Tags| async move {
+                client
+                    .tag_resource()
+                    .resource_arn(arn)
+                    .set_tags(Some(set.into_iter().collect()))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| error("logs:TagResource", e))
+            };
+            let untag = |keys: Vec<String>| async move {
                 client
                     .untag_resource()
                     .resource_arn(arn)
-                    .set_tag_keys(Some(unset))
+                    .set_tag_keys(Some(keys))
                     .send()
                     .await
-                    .map_err(|e| error("logs:UntagResource", e))?;
-            }
+                    .map(|_| ())
+                    .map_err(|e| error("logs:UntagResource", e))
+            };
+            sync_tags(ctx, prior, planned, tag, untag).await?;
         }
         self.get_written(id, &ctx.default_tags).await
     }

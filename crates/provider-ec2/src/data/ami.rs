@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use cairn_aws::error;
-use cairn_core::{tags, Attribute, DataSource, Object, ProviderError, Schema, Type, Value};
+use cairn_core::{tags, Attribute, Attrs, DataSource, Object, ProviderError, Schema, Type, Value};
 
 use super::{describe, exactly_one, filter_attribute, filters};
 use crate::common::{from_sdk, Ec2};
@@ -70,7 +70,7 @@ impl DataSource for AmiData {
             .await
             .map_err(|e| error("ec2:DescribeImages", e))?;
         let mut images = out.images().to_vec();
-        let image = if config.get("most_recent").and_then(Value::as_bool) == Some(true) {
+        let image = if config.bool("most_recent") == Some(true) {
             // ISO 8601 dates sort as text.
             images.sort_by(|a, b| b.creation_date().cmp(&a.creation_date()));
             images.into_iter().next().ok_or_else(|| {

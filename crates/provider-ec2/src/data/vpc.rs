@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use cairn_aws::error;
-use cairn_core::{tags, Attribute, DataSource, Object, ProviderError, Schema, Value};
+use cairn_core::{tags, Attribute, Attrs, DataSource, Object, ProviderError, Schema, Value};
 
 use super::{exactly_one, filter_attribute, filters};
 use crate::common::{filter, from_sdk, Ec2};
@@ -56,7 +56,7 @@ impl DataSource for VpcData {
             config,
             &[("id", "vpc-id"), ("cidr_block", "cidr"), ("state", "state")],
         );
-        if let Some(d) = config.get("default").and_then(Value::as_bool) {
+        if let Some(d) = config.bool("default") {
             f.push(filter("is-default", [d.to_string()]));
         }
         let out = client

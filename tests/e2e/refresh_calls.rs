@@ -16,9 +16,27 @@ fn stack(subnets: usize) -> String {
     s
 }
 
+/// A stack of `n` log groups and one KMS key, all tagged by cairn: their
+/// tags come from one tagging-API listing, not one call per resource.
+fn tagged_stack(n: usize) -> String {
+    let mut s = String::from(
+        "[stack]\nname = \"tags\"\n\n[provider.aws]\nregion = \"eu-west-2\"\n\n[resource.aws_kms_key.k]\ndescription = \"k\"\n",
+    );
+    for i in 0..n {
+        s.push_str(&format!(
+            "\n[resource.aws_cloudwatch_log_group.g{i:02}]\nname = \"/cairn/calls/g{i:02}\"\ntags = {{ Team = \"t\" }}\n"
+        ));
+    }
+    s
+}
+
 /// AWS calls of a no-op plan, by operation.
 fn calls_of_a_noop_plan(subnets: usize) -> Vec<String> {
-    let sb = Sandbox::with_files(&[("main.toml", &stack(subnets))]);
+    noop_plan_calls(&stack(subnets))
+}
+
+fn noop_plan_calls(stack: &str) -> Vec<String> {
+    let sb = Sandbox::with_files(&[("main.toml", stack)]);
     sb.run(&["apply", "--auto-approve", "--parallelism", "20"])
         .expect(0);
     let out = sb
@@ -53,4 +71,25 @@ fn a_noop_plan_reads_each_type_in_one_batch() {
         "{large:?}"
     );
     assert!(large.len() <= 8, "{large:?}");
+}
+
+#[test]
+fn tags_of_log_groups_and_keys_are_read_in_one_listing() {
+    let small = noop_plan_calls(&tagged_stack(2));
+    let large = noop_plan_calls(&tagged_stack(12));
+    assert_eq!(
+        small, large,
+        "calls must not grow with the number of log groups"
+    );
+    assert!(
+        !large
+            .iter()
+            .any(|o| o == "ListTagsForResource" || o == "ListResourceTags"),
+        "{large:?}"
+    );
+    assert_eq!(
+        large.iter().filter(|o| *o == "DescribeLogGroups").count(),
+        1,
+        "{large:?}"
+    );
 }

@@ -8,6 +8,7 @@ mod delete;
 mod errors;
 mod logging;
 mod reads;
+mod tagging;
 mod tags;
 mod wait;
 
@@ -17,6 +18,7 @@ pub use delete::{delete_with_retry, RetryOn};
 pub use errors::{created_id, error, is_not_found};
 pub use logging::CallLogger;
 pub use reads::{read_concurrently, ReadFuture};
+pub use tagging::{Tagging, TagsByArn};
 pub use tags::{sync_tags, write_tag_changes};
 pub use wait::wait_until;
 

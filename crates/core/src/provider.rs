@@ -204,10 +204,12 @@ pub trait Resource: Send + Sync {
 }
 
 /// What a read needs besides the ids: the default tags, to tell a resource's
-/// own tags from inherited ones.
+/// own tags from inherited ones, and the stack (`stack/env`), whose
+/// ownership tag lists many resources' tags in one call.
 #[derive(Debug, Clone, Default)]
 pub struct ReadContext {
     pub default_tags: Tags,
+    pub stack: String,
 }
 
 #[async_trait]

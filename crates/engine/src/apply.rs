@@ -744,6 +744,7 @@ async fn create_or_adopt(
     };
     let read_ctx = ReadContext {
         default_tags: ctx.default_tags.clone(),
+        stack: ctx.stack.clone(),
     };
     let ReadOutcome::Live(live) = resource.import(id, &read_ctx).await? else {
         return resource.create(ctx, planned).await;

@@ -6,7 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cairn_core::{ProviderError, Providers};
+use cairn_core::provider::ReadContext;
+use cairn_core::{ProviderError, Providers, ReadOutcome};
 use cairn_state::StateDocument;
 use futures::future::join_all;
 
@@ -51,6 +52,43 @@ pub async fn list(
         }
     }
     out
+}
+
+/// Keeps only the leftovers that still exist: some types stay listed, and
+/// tagged, for a while after they are deleted (a KMS key pending deletion,
+/// a deleted peering connection). One read per leftover, and there are
+/// none unless an apply was interrupted.
+pub async fn keep_live(
+    found: &mut Leftovers,
+    kinds: &[(String, String)],
+    providers: &Providers,
+    stack: &str,
+) {
+    let ctx = ReadContext {
+        stack: stack.to_string(),
+        ..ReadContext::default()
+    };
+    let checks = found.by_address.iter().map(|(address, id)| {
+        let resource = address.parse::<cairn_core::Address>().ok().and_then(|a| {
+            kinds
+                .iter()
+                .find(|(_, t)| *t == a.type_name)
+                .and_then(|(p, t)| providers.resource(p, t))
+        });
+        let ctx = &ctx;
+        async move {
+            let live = match resource {
+                Some(r) => matches!(r.import(id, ctx).await, Ok(ReadOutcome::Live(_))),
+                None => false,
+            };
+            (address.clone(), live)
+        }
+    });
+    for (address, live) in join_all(checks).await {
+        if !live {
+            found.by_address.remove(&address);
+        }
+    }
 }
 
 /// The distinct `(provider, type)` pairs of some changes.

@@ -62,6 +62,7 @@ pub async fn refresh(
                     .get(provider)
                     .map(|p| p.default_tags.clone())
                     .unwrap_or_default(),
+                stack: stack.qualified_name(),
             };
             let ids: Vec<&str> = items
                 .iter()

@@ -5,7 +5,9 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType, Tag};
-use cairn_aws::{created_id, error, is_not_found, read_concurrently, sync_tags, ReadFuture};
+use cairn_aws::{
+    created_id, error, is_not_found, read_concurrently, sync_tags, ReadFuture, Tagging, TagsByArn,
+};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
@@ -19,11 +21,12 @@ const READ_CONCURRENCY: usize = 8;
 
 pub struct Key {
     kms: Arc<Kms>,
+    tagging: Arc<Tagging>,
 }
 
 impl Key {
-    pub fn new(kms: Arc<Kms>) -> Self {
-        Key { kms }
+    pub fn new(kms: Arc<Kms>, tagging: Arc<Tagging>) -> Self {
+        Key { kms, tagging }
     }
 }
 
@@ -77,11 +80,14 @@ fn sdk_tags(t: &tags::Tags) -> Vec<Tag> {
 
 impl Key {
     /// The key's attributes, or `None` when it is gone or pending deletion.
+    /// `owned`: the tags of the stack's keys, listed once for a batch; a
+    /// key not among them has its tags read on its own.
     async fn read_one(
         &self,
         id: &str,
         prior: &Object,
         default_tags: &tags::Tags,
+        owned: Option<&TagsByArn>,
     ) -> Result<Option<Object>, ProviderError> {
         let client = self.kms.client().await?;
         let described = match client.describe_key().key_id(id).send().await {
@@ -100,29 +106,41 @@ impl Key {
         ) {
             return Ok(None);
         }
-        let rotation = client
-            .get_key_rotation_status()
-            .key_id(id)
-            .send()
-            .await
-            .map_err(|e| error("kms:GetKeyRotationStatus", e))?;
-        let policy = client
-            .get_key_policy()
-            .key_id(id)
-            .policy_name("default")
-            .send()
-            .await
-            .map_err(|e| error("kms:GetKeyPolicy", e))?;
-        let live_tags: tags::Tags = client
-            .list_resource_tags()
-            .key_id(id)
-            .send()
-            .await
-            .map_err(|e| error("kms:ListResourceTags", e))?
-            .tags()
-            .iter()
-            .map(|t| (t.tag_key().to_string(), t.tag_value().to_string()))
-            .collect();
+        let rotation = async {
+            client
+                .get_key_rotation_status()
+                .key_id(id)
+                .send()
+                .await
+                .map_err(|e| error("kms:GetKeyRotationStatus", e))
+        };
+        let policy = async {
+            client
+                .get_key_policy()
+                .key_id(id)
+                .policy_name("default")
+                .send()
+                .await
+                .map_err(|e| error("kms:GetKeyPolicy", e))
+        };
+        let live_tags = async {
+            if let Some(t) = owned.and_then(|o| o.get(meta.arn().unwrap_or_default())) {
+                return Ok(t.clone());
+            }
+            client
+                .list_resource_tags()
+                .key_id(id)
+                .send()
+                .await
+                .map_err(|e| error("kms:ListResourceTags", e))
+                .map(|out| {
+                    out.tags()
+                        .iter()
+                        .map(|t| (t.tag_key().to_string(), t.tag_value().to_string()))
+                        .collect::<tags::Tags>()
+                })
+        };
+        let (rotation, policy, live_tags) = tokio::try_join!(rotation, policy, live_tags)?;
         let mut obj = Object::new();
         obj.insert("id".into(), meta.key_id().into());
         obj.insert("key_id".into(), meta.key_id().into());
@@ -160,7 +178,7 @@ impl Key {
         planned: &Object,
         default_tags: &tags::Tags,
     ) -> Result<Object, ProviderError> {
-        self.read_one(id, planned, default_tags)
+        self.read_one(id, planned, default_tags, None)
             .await?
             .ok_or_else(|| {
                 ProviderError::new(
@@ -229,11 +247,28 @@ impl Resource for Key {
     ) -> Result<Vec<ReadOutcome>, ProviderError> {
         // Boxed so the stream's type names no closure (keeps it Send for
         // async_trait).
+        let owned = self.tagging.owned("kms", &ctx.stack).await?;
         let reads: Vec<_> = requests
             .iter()
-            .map(|r| Box::pin(self.read_one(r.id, r.prior, &ctx.default_tags)) as ReadFuture<'_>)
+            .map(|r| {
+                Box::pin(self.read_one(r.id, r.prior, &ctx.default_tags, Some(&owned)))
+                    as ReadFuture<'_>
+            })
             .collect();
         read_concurrently(reads, READ_CONCURRENCY).await
+    }
+
+    async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
+        // A key has no name to find it by after a crash: its ownership tags
+        // are the only way to adopt one instead of creating another.
+        let owned = self.tagging.owned("kms:key", stack).await?;
+        Ok(owned
+            .iter()
+            .filter_map(|(arn, t)| {
+                let id = arn.rsplit_once("key/")?.1;
+                Some((t.get(tags::ADDRESS_TAG)?.clone(), id.to_string()))
+            })
+            .collect())
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

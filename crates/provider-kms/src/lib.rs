@@ -7,13 +7,14 @@ mod key;
 use std::sync::Arc;
 
 use aws_sdk_kms::Client;
-use cairn_aws::{sdk_client, AwsContext, LazyClient};
+use cairn_aws::{sdk_client, AwsContext, LazyClient, Tagging};
 use cairn_core::Registry;
 
 /// Adds the KMS resource types to `registry`. Makes no network call.
 pub fn register(registry: &mut Registry, aws: &AwsContext) {
     let kms = Arc::new(Kms::new(aws.clone(), sdk_client!(aws_sdk_kms)));
-    registry.add_resource(Arc::new(key::Key::new(kms.clone())));
+    let tagging = Arc::new(Tagging::new(aws.clone()));
+    registry.add_resource(Arc::new(key::Key::new(kms.clone(), tagging)));
     registry.add_resource(Arc::new(alias::Alias::new(kms)));
 }
 

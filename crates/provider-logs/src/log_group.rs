@@ -1,10 +1,11 @@
 //! `aws_cloudwatch_log_group`: retention and KMS key change in place.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
-use cairn_aws::{error, read_concurrently, sync_tags, ReadFuture};
+use aws_sdk_cloudwatchlogs::types::LogGroup as SdkLogGroup;
+use cairn_aws::{error, read_concurrently, sync_tags, ReadFuture, Tagging, TagsByArn};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Attrs, Check, Object, OpContext, ProviderError, ReadOutcome, ReadRequest,
@@ -23,11 +24,12 @@ const READ_CONCURRENCY: usize = 8;
 
 pub struct LogGroup {
     logs: Arc<Logs>,
+    tagging: Arc<Tagging>,
 }
 
 impl LogGroup {
-    pub fn new(logs: Arc<Logs>) -> Self {
-        LogGroup { logs }
+    pub fn new(logs: Arc<Logs>, tagging: Arc<Tagging>) -> Self {
+        LogGroup { logs, tagging }
     }
 }
 
@@ -65,50 +67,64 @@ fn schema() -> &'static Schema {
 }
 
 impl LogGroup {
+    /// One group by name, with its tags: after a write, and for imports.
     async fn get(
         &self,
         name: &str,
         default_tags: &tags::Tags,
     ) -> Result<Option<Object>, ProviderError> {
-        let client = self.logs.client().await?;
-        let out = client
-            .describe_log_groups()
-            .log_group_name_prefix(name)
-            .send()
-            .await
-            .map_err(|e| error("logs:DescribeLogGroups", e))?;
-        let Some(g) = out
-            .log_groups()
-            .iter()
-            .find(|g| g.log_group_name() == Some(name))
-        else {
+        let Some(g) = self.describe(&[name]).await?.remove(name) else {
             return Ok(None);
         };
-        let arn = g
-            .arn()
-            .unwrap_or_default()
-            .trim_end_matches(":*")
-            .to_string();
-        let live: HashMap<String, String> = client
+        let live = self.tags_of(&arn_of(&g)).await?;
+        Ok(Some(object(&g, &live, default_tags)))
+    }
+
+    /// The groups of these names: one listing (paginated) per distinct
+    /// parent path (`/ecs/tracker/` for `/ecs/tracker/api`), as
+    /// DescribeLogGroups filters by prefix only.
+    async fn describe(
+        &self,
+        names: &[&str],
+    ) -> Result<HashMap<String, SdkLogGroup>, ProviderError> {
+        let client = self.logs.client().await?;
+        let prefixes: BTreeSet<&str> = names
+            .iter()
+            .map(|n| n.rfind('/').map_or(*n, |i| &n[..=i]))
+            .collect();
+        let wanted: HashSet<&str> = names.iter().copied().collect();
+        let mut out = HashMap::new();
+        for prefix in prefixes {
+            let groups: Vec<SdkLogGroup> = client
+                .describe_log_groups()
+                .log_group_name_prefix(prefix)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| error("logs:DescribeLogGroups", e))?;
+            out.extend(groups.into_iter().filter_map(|g| {
+                let name = g.log_group_name()?.to_string();
+                wanted.contains(name.as_str()).then_some((name, g))
+            }));
+        }
+        Ok(out)
+    }
+
+    async fn tags_of(&self, arn: &str) -> Result<tags::Tags, ProviderError> {
+        let client = self.logs.client().await?;
+        Ok(client
             .list_tags_for_resource()
-            .resource_arn(&arn)
+            .resource_arn(arn)
             .send()
             .await
             .map_err(|e| error("logs:ListTagsForResource", e))?
             .tags()
             .cloned()
-            .unwrap_or_default();
-        let mut obj = Object::new();
-        obj.insert("id".into(), name.into());
-        obj.insert("name".into(), name.into());
-        obj.insert("arn".into(), arn.into());
-        obj.insert(
-            "retention_in_days".into(),
-            Value::from(g.retention_in_days().map(|d| d as i64)),
-        );
-        obj.insert("kms_key_id".into(), Value::from(g.kms_key_id()));
-        tags::set_live(&mut obj, &live.into_iter().collect(), default_tags);
-        Ok(Some(obj))
+            .unwrap_or_default()
+            .into_iter()
+            .collect())
     }
 
     async fn get_written(
@@ -147,6 +163,28 @@ impl LogGroup {
     }
 }
 
+fn arn_of(g: &SdkLogGroup) -> String {
+    g.arn()
+        .unwrap_or_default()
+        .trim_end_matches(":*")
+        .to_string()
+}
+
+fn object(g: &SdkLogGroup, live: &tags::Tags, default_tags: &tags::Tags) -> Object {
+    let name = g.log_group_name().unwrap_or_default();
+    let mut obj = Object::new();
+    obj.insert("id".into(), name.into());
+    obj.insert("name".into(), name.into());
+    obj.insert("arn".into(), arn_of(g).into());
+    obj.insert(
+        "retention_in_days".into(),
+        Value::from(g.retention_in_days().map(|d| d as i64)),
+    );
+    obj.insert("kms_key_id".into(), Value::from(g.kms_key_id()));
+    tags::set_live(&mut obj, live, default_tags);
+    obj
+}
+
 #[async_trait]
 impl Resource for LogGroup {
     fn type_name(&self) -> &'static str {
@@ -162,9 +200,30 @@ impl Resource for LogGroup {
         requests: &[ReadRequest<'_>],
         ctx: &ReadContext,
     ) -> Result<Vec<ReadOutcome>, ProviderError> {
+        let names: Vec<&str> = requests.iter().map(|r| r.id).collect();
+        let groups = self.describe(&names).await?;
+        // Tags of the stack's groups in one listing; any other group (an
+        // import, or one whose ownership tag was removed) read on its own.
+        let owned = if groups.is_empty() {
+            TagsByArn::default()
+        } else {
+            self.tagging.owned("logs", &ctx.stack).await?
+        };
         let reads = requests
             .iter()
-            .map(|r| Box::pin(self.get(r.id, &ctx.default_tags)) as ReadFuture<'_>)
+            .map(|r| {
+                let group = groups.get(r.id);
+                let owned = &owned;
+                Box::pin(async move {
+                    let Some(g) = group else { return Ok(None) };
+                    let arn = arn_of(g);
+                    let live = match owned.get(&arn) {
+                        Some(t) => t.clone(),
+                        None => self.tags_of(&arn).await?,
+                    };
+                    Ok(Some(object(g, &live, &ctx.default_tags)))
+                }) as ReadFuture<'_>
+            })
             .collect();
         read_concurrently(reads, READ_CONCURRENCY).await
     }

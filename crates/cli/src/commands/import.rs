@@ -84,6 +84,7 @@ pub async fn import(
                 .get(&provider)
                 .map(|p| p.default_tags.clone())
                 .unwrap_or_default(),
+            stack: ws.stack.qualified_name(),
         };
         let mut obj = match resource.import(id, &ctx).await {
             Ok(ReadOutcome::Live(obj)) => obj,

@@ -21,7 +21,8 @@ pub(super) async fn mark_adoptions(
             .filter(|c| c.action == Action::Create && !c.address.is_data())
             .map(|c| (c.provider.as_str(), c.type_name.as_str())),
     );
-    let found = leftovers::list(&kinds, state, providers, stack).await;
+    let mut found = leftovers::list(&kinds, state, providers, stack).await;
+    leftovers::keep_live(&mut found, &kinds, providers, stack).await;
     // The notice is a courtesy: apply lists again and adopts either way, so
     // a failed listing only costs the notice.
     for (type_name, e) in &found.failed {

@@ -51,6 +51,7 @@ pub(super) async fn read_imports(
         };
         let ctx = ReadContext {
             default_tags: default_tags(stack, &provider),
+            stack: stack.qualified_name(),
         };
         match resource.import(&import.id, &ctx).await {
             Ok(ReadOutcome::Live(mut obj)) => {

@@ -135,7 +135,7 @@ async fn nat_gateway_waits_until_available_and_until_deleted() {
     .await
     .unwrap();
     // Found by its ownership tags, as an interrupted apply's leftover would be.
-    assert_eq!(owned(r.as_ref(), &ctx).await, [id.clone()]);
+    assert_eq!(owned(r.as_ref(), &ctx).await, std::slice::from_ref(&id));
 
     r.delete(&ctx, &id, &created).await.unwrap();
     assert!(read(r.as_ref(), &[(&id, &created)]).await[0].is_none());

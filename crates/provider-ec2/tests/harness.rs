@@ -50,6 +50,7 @@ impl Harness {
 pub fn read_ctx() -> ReadContext {
     ReadContext {
         default_tags: [("Team".to_string(), "platform".to_string())].into(),
+        stack: "providertest/moto".into(),
     }
 }
 

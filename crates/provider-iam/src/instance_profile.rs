@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_iam::types::Tag;
-use cairn_aws::{error, read_concurrently, ReadFuture};
+use cairn_aws::{error, read_concurrently, sync_tags, ReadFuture};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Attrs, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -134,6 +134,24 @@ impl InstanceProfile {
     }
 }
 
+impl InstanceProfile {
+    /// Whether the profile carries this stack's and address's ownership tags.
+    async fn owned_by(&self, name: &str, ctx: &OpContext) -> Result<bool, ProviderError> {
+        let client = self.iam.client().await?;
+        let out = client
+            .get_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+            .map_err(|e| error("iam:GetInstanceProfile", e))?;
+        let live = out.instance_profile().map(|p| p.tags()).unwrap_or_default();
+        Ok(ctx
+            .ownership_tags()
+            .iter()
+            .all(|(k, v)| live.iter().any(|t| t.key() == k && t.value() == v)))
+    }
+}
+
 #[async_trait]
 impl Resource for InstanceProfile {
     fn type_name(&self) -> &'static str {
@@ -165,14 +183,25 @@ impl Resource for InstanceProfile {
             .iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
-        client
+        let created = client
             .create_instance_profile()
             .instance_profile_name(&name)
             .set_path(s("path"))
             .set_tags(Some(tags))
             .send()
-            .await
-            .map_err(|e| error("iam:CreateInstanceProfile", e))?;
+            .await;
+        if let Err(e) = created {
+            let e = error("iam:CreateInstanceProfile", e);
+            // Its name is its identity: one an interrupted apply left (with
+            // this stack's ownership tags) is adopted and brought up to date.
+            if e.code != "EntityAlreadyExists" || !self.owned_by(&name, ctx).await? {
+                return Err(e);
+            }
+            let prior = self.get_written(&name, &ctx.default_tags).await?;
+            return self
+                .update(ctx, &name, &prior, planned, &["role".into(), "tags".into()])
+                .await;
+        }
         let partial = |e: ProviderError| e.with_partial_id(name.as_str());
         self.set_role(&name, None, s("role").as_deref())
             .await
@@ -190,9 +219,44 @@ impl Resource for InstanceProfile {
         planned: &Object,
         changed: &[String],
     ) -> Result<Object, ProviderError> {
-        if changed.iter().any(|c| c == "role") {
-            self.set_role(id, prior.str("role"), planned.str("role"))
-                .await?;
+        let client = self.iam.client().await?;
+        for name in changed {
+            match name.as_str() {
+                "role" => {
+                    if prior.str("role") != planned.str("role") {
+                        self.set_role(id, prior.str("role"), planned.str("role"))
+                            .await?;
+                    }
+                }
+                "tags" => {
+                    let tag = |set: tags::Tags| async move {
+                        let set = set
+                            .iter()
+                            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+                            .collect();
+                        client
+                            .tag_instance_profile()
+                            .instance_profile_name(id)
+                            .set_tags(Some(set))
+                            .send()
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| error("iam:TagInstanceProfile", e))
+                    };
+                    let untag = |keys: Vec<String>| async move {
+                        client
+                            .untag_instance_profile()
+                            .instance_profile_name(id)
+                            .set_tag_keys(Some(keys))
+                            .send()
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| error("iam:UntagInstanceProfile", e))
+                    };
+                    sync_tags(ctx, prior, planned, tag, untag).await?;
+                }
+                other => return Err(ProviderError::not_updatable(self.type_name(), other)),
+            }
         }
         self.get_written(id, &ctx.default_tags).await
     }

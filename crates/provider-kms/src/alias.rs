@@ -165,13 +165,26 @@ impl Resource for Alias {
             .get("target_key_id")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        client
+        // An alias has no tags: one an interrupted apply left is known by
+        // its name and its key. Adopted when both match; an alias of that
+        // name on another key is someone else's, and the error says so.
+        if let Err(e) = client
             .create_alias()
             .alias_name(name)
             .target_key_id(target)
             .send()
             .await
-            .map_err(|e| error("kms:CreateAlias", e))?;
+        {
+            let e = error("kms:CreateAlias", e);
+            let existing = self.list().await?;
+            let ours = e.code == "AlreadyExistsException"
+                && existing
+                    .get(name)
+                    .is_some_and(|(_, t)| t.as_str() == key_id(target));
+            if !ours {
+                return Err(e);
+            }
+        }
         self.read_named(name, Some(target))
             .await
             .map_err(|e| e.with_partial_id(name))

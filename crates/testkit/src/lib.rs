@@ -116,6 +116,8 @@ mod tests {
     }
 }
 
+pub mod resource_contract;
+
 /// Helpers for provider tests: operation contexts and attribute objects.
 pub mod fixtures {
     use std::time::Duration;

@@ -14,7 +14,7 @@ use cairn_core::{
     Resource, Schema, Value,
 };
 
-use crate::common::{filter, from_sdk, read_by_ids, tag_spec, update_tags, Ec2};
+use crate::common::{filter, from_sdk, owned_entry, read_by_ids, tag_spec, update_tags, Ec2};
 
 pub struct Eip {
     ec2: Arc<Ec2>,
@@ -128,7 +128,20 @@ impl Resource for Eip {
     }
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
-        self.ec2.owned_by_stack(stack, "elastic-ip").await
+        // Addresses carry their tags; DescribeTags does not index them on
+        // every endpoint.
+        let client = self.ec2.client().await?;
+        let out = client
+            .describe_addresses()
+            .filters(filter(&format!("tag:{}", tags::STACK_TAG), [stack]))
+            .send()
+            .await
+            .map_err(|e| error("ec2:DescribeAddresses", e))?;
+        Ok(out
+            .addresses()
+            .iter()
+            .filter_map(|a| owned_entry(stack, a.allocation_id()?, &from_sdk(a.tags())))
+            .collect())
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

@@ -299,12 +299,18 @@ impl Resource for FlowLog {
         _prior: &Object,
     ) -> Result<(), ProviderError> {
         let client = self.ec2.client().await?;
-        let out = client
-            .delete_flow_logs()
-            .flow_log_ids(id)
-            .send()
-            .await
-            .map_err(|e| error("ec2:DeleteFlowLogs", e))?;
+        let out = match client.delete_flow_logs().flow_log_ids(id).send().await {
+            Ok(out) => out,
+            // Deleting twice succeeds.
+            Err(e) => {
+                let e = error("ec2:DeleteFlowLogs", e);
+                return if cairn_aws::is_not_found(&e) {
+                    Ok(())
+                } else {
+                    Err(e)
+                };
+            }
+        };
         match out.unsuccessful().first().and_then(|u| u.error()) {
             Some(e) if !e.code().unwrap_or_default().ends_with("NotFound") => {
                 Err(ProviderError::new(

@@ -10,21 +10,7 @@ async fn vpc_flow_log_to_s3_tagged_in_place() {
     let h = Harness::start().await;
     let vpc = h.vpc("10.41.0.0/16").await;
     // The destination bucket must exist (moto checks).
-    {
-        use std::io::{Read, Write};
-        let mut c = std::net::TcpStream::connect(("127.0.0.1", h._moto.port())).unwrap();
-        write!(
-            c,
-            "PUT /tracker-flow-logs HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
-        )
-        .unwrap();
-        let mut answer = String::new();
-        c.read_to_string(&mut answer).unwrap();
-        assert!(
-            answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
-            "{answer}"
-        );
-    }
+    h.bucket("tracker-flow-logs");
     let r = h.resource("aws_flow_log");
     let ctx = op_context("aws_flow_log.vpc");
     let planned = object(&[

@@ -40,6 +40,24 @@ impl Harness {
         self.registry.resource(type_name).unwrap().clone()
     }
 
+    /// An S3 bucket on the same moto server (a flow log destination), made
+    /// with a bare request: this crate has no S3 SDK.
+    pub fn bucket(&self, name: &str) {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", self._moto.port())).unwrap();
+        write!(
+            c,
+            "PUT /{name} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        c.read_to_string(&mut answer).unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+            "{answer}"
+        );
+    }
+
     /// A VPC made outside cairn, for types that live in one.
     pub async fn vpc(&self, cidr: &str) -> String {
         let out = self.ec2.create_vpc().cidr_block(cidr).send().await.unwrap();

@@ -72,10 +72,11 @@ async fn every_iam_type_keeps_the_contract() {
             ("max_session_duration", 7200.into()),
             ("tags", tags(&[("Name", "contract"), ("Tier", "app")])),
         ]),
-        replace: "name",
+        replace: Some("name"),
         missing_id: "contract-none".into(),
         leftovers: Leftovers::ByIdentity,
         tag_outside: Some(role_tags),
+        delete_forgets: false,
     };
     check(resource("aws_iam_role").as_ref(), role, &ctx).await;
 
@@ -96,10 +97,11 @@ async fn every_iam_type_keeps_the_contract() {
             ("policy", doc("logs:PutLogEvents").into()),
         ]),
         update: object(&[("policy", doc("logs:*").into())]),
-        replace: "name",
+        replace: Some("name"),
         missing_id: "host:none".into(),
         leftovers: Leftovers::ByIdentity,
         tag_outside: None,
+        delete_forgets: false,
     };
     check(resource("aws_iam_role_policy").as_ref(), inline, &ctx).await;
 
@@ -121,10 +123,11 @@ async fn every_iam_type_keeps_the_contract() {
             ("policy_arn", policy_arn.as_str().into()),
         ]),
         update: object(&[]),
-        replace: "policy_arn",
+        replace: Some("policy_arn"),
         missing_id: format!("other-host/{policy_arn}"),
         leftovers: Leftovers::ByIdentity,
         tag_outside: None,
+        delete_forgets: false,
     };
     check(
         resource("aws_iam_role_policy_attachment").as_ref(),
@@ -162,10 +165,11 @@ async fn every_iam_type_keeps_the_contract() {
             ("role", "other-host".into()),
             ("tags", tags(&[("Name", "contract"), ("Tier", "app")])),
         ]),
-        replace: "name",
+        replace: Some("name"),
         missing_id: "none".into(),
         leftovers: Leftovers::ByIdentity,
         tag_outside: Some(profile_tags),
+        delete_forgets: false,
     };
     check(resource("aws_iam_instance_profile").as_ref(), profile, &ctx).await;
 

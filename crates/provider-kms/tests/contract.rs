@@ -34,7 +34,7 @@ async fn every_kms_type_keeps_the_contract() {
             ("enable_key_rotation", true.into()),
             ("tags", tags(&[("Name", "contract"), ("Tier", "data")])),
         ]),
-        replace: "key_usage",
+        replace: Some("key_usage"),
         missing_id: "00000000-0000-4000-8000-000000000000".into(),
         leftovers: Leftovers::Listed,
         tag_outside: Some(Box::new(move |id, set, unset| {
@@ -64,6 +64,7 @@ async fn every_kms_type_keeps_the_contract() {
                     .unwrap();
             })
         })),
+        delete_forgets: false,
     };
     check(
         registry.resource("aws_kms_key").unwrap().as_ref(),
@@ -87,10 +88,11 @@ async fn every_kms_type_keeps_the_contract() {
             ("target_key_id", first.as_str().into()),
         ]),
         update: object(&[("target_key_id", second.as_str().into())]),
-        replace: "name",
+        replace: Some("name"),
         missing_id: "alias/none".into(),
         leftovers: Leftovers::ByIdentity,
         tag_outside: None,
+        delete_forgets: false,
     };
     check(
         registry.resource("aws_kms_alias").unwrap().as_ref(),

@@ -33,7 +33,7 @@ async fn every_logs_type_keeps_the_contract() {
             ("retention_in_days", Value::from(90)),
             ("tags", tags(&[("Name", "contract"), ("Tier", "audit")])),
         ]),
-        replace: "name",
+        replace: Some("name"),
         missing_id: "/contract/none".into(),
         leftovers: Leftovers::ByIdentity,
         tag_outside: Some(Box::new(move |name, set, unset| {
@@ -54,6 +54,7 @@ async fn every_logs_type_keeps_the_contract() {
                     .unwrap();
             })
         })),
+        delete_forgets: false,
     };
     let r = registry.resource("aws_cloudwatch_log_group").unwrap();
     check(r.as_ref(), case, &ctx).await;

@@ -187,6 +187,10 @@ pub enum Command {
         /// The schema of env files (`envs/*.toml`) instead.
         #[arg(long)]
         env: bool,
+        /// The tables of docs/resources.md instead: every resource type and
+        /// data source, its crate, and what forces a replacement.
+        #[arg(long, conflicts_with = "env")]
+        markdown: bool,
     },
     /// Inspect, audit and repair state.
     State {

@@ -24,13 +24,30 @@ pub struct Workspace {
 /// Every resource type cairn knows, configured from `settings`. Building it
 /// makes no network call: clients are created on first use.
 pub fn registry(settings: AwsSettings) -> Registry {
-    let aws = AwsContext::new(settings);
     let mut registry = Registry::default();
-    cairn_provider_ec2::register(&mut registry, &aws);
-    cairn_provider_kms::register(&mut registry, &aws);
-    cairn_provider_iam::register(&mut registry, &aws);
-    cairn_provider_logs::register(&mut registry, &aws);
+    for (_, part) in registries(settings) {
+        registry.extend(part);
+    }
     registry
+}
+
+/// Each provider crate's types, by crate name (for the generated docs).
+pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
+    let aws = AwsContext::new(settings);
+    let crates: [(&'static str, fn(&mut Registry, &AwsContext)); 4] = [
+        ("provider-ec2", cairn_provider_ec2::register),
+        ("provider-kms", cairn_provider_kms::register),
+        ("provider-iam", cairn_provider_iam::register),
+        ("provider-logs", cairn_provider_logs::register),
+    ];
+    crates
+        .into_iter()
+        .map(|(name, register)| {
+            let mut r = Registry::default();
+            register(&mut r, &aws);
+            (name, r)
+        })
+        .collect()
 }
 
 pub fn load(args: &StackArgs) -> Result<Workspace, Failure> {

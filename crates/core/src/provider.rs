@@ -237,6 +237,11 @@ impl Registry {
     pub fn add_data_source(&mut self, d: Arc<dyn DataSource>) {
         self.data_sources.insert(d.type_name(), d);
     }
+    /// Adds every type of `other`.
+    pub fn extend(&mut self, other: Registry) {
+        self.resources.extend(other.resources);
+        self.data_sources.extend(other.data_sources);
+    }
     pub fn resource(&self, type_name: &str) -> Option<&Arc<dyn Resource>> {
         self.resources.get(type_name)
     }

@@ -4,6 +4,7 @@ mod backend;
 mod fmt;
 mod import;
 mod inspect;
+mod resource_docs;
 mod run;
 mod state;
 
@@ -79,7 +80,19 @@ pub async fn run(cli: Cli) -> i32 {
             check,
             diff,
         } => fmt::fmt(&paths, recursive, check, diff),
-        Command::Schema { env } => {
+        Command::Schema {
+            env: _,
+            markdown: true,
+        } => {
+            out!(
+                "{}",
+                resource_docs::markdown(&crate::workspace::registries(
+                    cairn_aws::AwsSettings::default()
+                ))
+            );
+            Ok(exit::OK)
+        }
+        Command::Schema { env, .. } => {
             let schema = if env {
                 cairn_lang::json_schema::env_schema()
             } else {

@@ -95,8 +95,8 @@ pub fn load_saved(
 fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Workspace, Failure> {
     // Schemas do not depend on provider settings: load with a default
     // registry, then configure the real one from the loaded stack.
-    let stack = cairn_lang::load(dir, opts, &registry(AwsSettings::default()))
-        .map_err(Failure::Diagnostics)?;
+    let schemas = registry(AwsSettings::default());
+    let stack = cairn_lang::load(dir, opts, &schemas).map_err(Failure::Diagnostics)?;
     let graph = ConfigGraph::build(&stack).map_err(|items| {
         Failure::Diagnostics(Diagnostics {
             sources: stack.sources.clone(),
@@ -104,7 +104,7 @@ fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Workspace, Failure> {
         })
     })?;
     // What AWS would refuse at apply time, across resources, caught now.
-    let items = cairn_engine::checks::check(&stack);
+    let items = cairn_engine::checks::check(&stack, &schemas);
     if !items.is_empty() {
         return Err(Failure::Diagnostics(Diagnostics {
             sources: stack.sources.clone(),

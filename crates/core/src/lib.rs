@@ -5,6 +5,7 @@
 //! engine, state and provider crates agree on.
 
 pub mod address;
+pub mod checks;
 pub mod provider;
 pub mod schema;
 pub mod tags;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::address::Address;
+use crate::checks::StackCheck;
 use crate::schema::Schema;
 use crate::tags::{self, Tags};
 use crate::value::Object;
@@ -228,6 +229,7 @@ pub trait DataSource: Send + Sync {
 pub struct Registry {
     resources: BTreeMap<&'static str, Arc<dyn Resource>>,
     data_sources: BTreeMap<&'static str, Arc<dyn DataSource>>,
+    checks: Vec<Arc<dyn StackCheck>>,
 }
 
 impl Registry {
@@ -237,10 +239,18 @@ impl Registry {
     pub fn add_data_source(&mut self, d: Arc<dyn DataSource>) {
         self.data_sources.insert(d.type_name(), d);
     }
-    /// Adds every type of `other`.
+    /// A check across resources the provider makes offline.
+    pub fn add_check(&mut self, c: Arc<dyn StackCheck>) {
+        self.checks.push(c);
+    }
+    pub fn checks(&self) -> &[Arc<dyn StackCheck>] {
+        &self.checks
+    }
+    /// Adds every type and check of `other`.
     pub fn extend(&mut self, other: Registry) {
         self.resources.extend(other.resources);
         self.data_sources.extend(other.data_sources);
+        self.checks.extend(other.checks);
     }
     pub fn resource(&self, type_name: &str) -> Option<&Arc<dyn Resource>> {
         self.resources.get(type_name)

@@ -9,6 +9,7 @@ mod flow_log;
 mod instance;
 mod internet_gateway;
 mod nat_gateway;
+mod network_checks;
 mod peering;
 mod route;
 mod route_table;
@@ -63,4 +64,5 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
         data::availability_zones::AvailabilityZonesData::new(ec2.clone()),
     ));
     registry.add_data_source(Arc::new(data::ami::AmiData::new(ec2)));
+    registry.add_check(Arc::new(network_checks::NetworkChecks));
 }

@@ -21,6 +21,7 @@ pub mod refresh;
 pub mod render;
 pub mod render_markdown;
 pub mod targets;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod values;
 

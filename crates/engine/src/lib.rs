@@ -8,22 +8,23 @@
 
 pub mod apply;
 pub mod checks;
-pub mod desired;
-pub mod diff;
+mod desired;
+mod diff;
 pub mod error;
 pub mod gates;
 pub mod graph;
+pub mod import;
 mod leftovers;
-pub mod moves;
+mod moves;
 pub mod plan;
 pub mod plan_json;
-pub mod refresh;
+mod refresh;
 pub mod render;
 pub mod render_markdown;
-pub mod targets;
+mod targets;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod values;
+mod values;
 
 pub use apply::{apply, ApplyEvent, ApplyOptions, ApplyOutcome};
 pub use error::{EngineError, OperationError};

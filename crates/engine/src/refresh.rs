@@ -57,11 +57,7 @@ pub async fn refresh(
                 return Err(Vec::new());
             };
             let ctx = &ReadContext {
-                default_tags: stack
-                    .providers
-                    .get(provider)
-                    .map(|p| p.default_tags.clone())
-                    .unwrap_or_default(),
+                default_tags: crate::plan::default_tags(stack, provider),
                 stack: stack.qualified_name(),
             };
             let ids: Vec<&str> = items

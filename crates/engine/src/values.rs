@@ -533,17 +533,6 @@ impl<'a> Values<'a> {
         errors
     }
 
-    /// The object of one resource instance, if known.
-    pub fn object(&self, a: &Address) -> Option<&Value> {
-        let (t, i) = self.locate(a)?;
-        let r = ResourceRef {
-            mode: a.mode,
-            type_name: a.type_name.clone(),
-            name: a.name.clone(),
-        };
-        self.data[t][i].objects.get(&r)?.get(&a.key)
-    }
-
     /// The whole value of a resource (all instances) in a module instance.
     fn resource_value(&self, t: usize, i: usize, r: &ResourceRef) -> Cow<'_, Value> {
         let d = &self.data[t][i];

@@ -2,15 +2,13 @@
 
 use std::collections::HashMap;
 
-use cairn_core::provider::ReadContext;
-use cairn_core::{Address, Providers, ReadOutcome, Value};
+use cairn_core::{Address, Providers};
 use cairn_lang::{Diagnostic, ModuleNode, ResourceBlock, Stack};
-use cairn_state::{ResourceState, StateDocument};
+use cairn_state::StateDocument;
 
-use super::default_tags;
 use super::drift::Current;
-use crate::desired::mark_sensitive;
-use crate::error::{EngineError, OperationError};
+use crate::error::EngineError;
+use crate::import::ImportError;
 use crate::targets::Selection;
 
 /// `[[import]]` blocks whose address state does not have yet: each object
@@ -42,49 +40,22 @@ pub(super) async fn read_imports(
             )
             .hint("plan without --refresh=false")]));
         }
-        let Some((node, block)) = block_of(stack, &import.to) else {
-            continue;
-        };
-        let provider = stack.provider_of(node, block);
-        let Some(resource) = providers.resource(&provider, &import.to.type_name) else {
-            continue;
-        };
-        let ctx = ReadContext {
-            default_tags: default_tags(stack, &provider),
-            stack: stack.qualified_name(),
-        };
-        match resource.import(&import.id, &ctx).await {
-            Ok(ReadOutcome::Live(mut obj)) => {
-                mark_sensitive(resource.schema(), &mut obj);
-                let id = obj
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&import.id)
-                    .to_string();
-                state.resources.insert(
-                    key.clone(),
-                    ResourceState::new(&import.to.type_name, &provider, &id, &obj, Vec::new()),
-                );
-                current.insert(key.clone(), Some(obj));
+        match crate::import::read(stack, providers, &import.to, &import.id).await {
+            Ok(imported) => {
+                state.resources.insert(key.clone(), imported.state);
+                current.insert(key.clone(), Some(imported.object));
                 out.insert(key, import.id.clone());
             }
-            Ok(ReadOutcome::Gone) => errors.push(
+            Err(ImportError::Gone { type_name, id, .. }) => errors.push(
                 Diagnostic::at(
-                    format!(
-                        "cannot import `{key}`: no {} with id `{}` exists",
-                        import.to.type_name, import.id
-                    ),
+                    format!("cannot import `{key}`: no {type_name} with id `{id}` exists"),
                     import.span,
                 )
                 .hint("check the id (and the provider's account and region)"),
             ),
-            Err(error) => {
-                return Err(EngineError::Operations(vec![OperationError {
-                    address: import.to.clone(),
-                    action: "import",
-                    error,
-                }]))
-            }
+            Err(ImportError::Read(e)) => return Err(EngineError::Operations(vec![e])),
+            // The configuration was checked when loaded.
+            Err(e) => errors.push(Diagnostic::at(e.to_string(), import.span)),
         }
     }
     if errors.is_empty() {

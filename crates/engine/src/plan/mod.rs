@@ -264,7 +264,8 @@ fn is_data(address: &str) -> bool {
     Address::text_is_data(address)
 }
 
-fn default_tags(stack: &Stack, provider: &str) -> cairn_core::tags::Tags {
+/// The default tags of a provider configuration.
+pub(crate) fn default_tags(stack: &Stack, provider: &str) -> cairn_core::tags::Tags {
     stack
         .providers
         .get(provider)

@@ -34,7 +34,8 @@ pub fn registry(settings: AwsSettings) -> Registry {
 /// Each provider crate's types, by crate name (for the generated docs).
 pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
     let aws = AwsContext::new(settings);
-    let crates: [(&'static str, fn(&mut Registry, &AwsContext)); 4] = [
+    type Register = fn(&mut Registry, &AwsContext);
+    let crates: [(&'static str, Register); 4] = [
         ("provider-ec2", cairn_provider_ec2::register),
         ("provider-kms", cairn_provider_kms::register),
         ("provider-iam", cairn_provider_iam::register),

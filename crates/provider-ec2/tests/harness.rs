@@ -5,10 +5,9 @@
 
 use std::sync::Arc;
 
-use cairn_aws::{AwsContext, AwsSettings};
 use cairn_core::provider::ReadContext;
 use cairn_core::{Object, ReadOutcome, ReadRequest, Registry, Resource};
-use cairn_testkit::fixtures::aws_test_env;
+use cairn_testkit::fixtures::moto_provider;
 use cairn_testkit::MotoServer;
 
 pub struct Harness {
@@ -19,15 +18,7 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Harness {
-        aws_test_env();
-        let moto = MotoServer::start();
-        let aws = AwsContext::new(AwsSettings {
-            endpoint_url: Some(moto.endpoint()),
-            region: Some("eu-west-2".into()),
-            ..Default::default()
-        });
-        let mut registry = Registry::default();
-        cairn_provider_ec2::register(&mut registry, &aws);
+        let (moto, aws, registry) = moto_provider(cairn_provider_ec2::register);
         let ec2 = aws_sdk_ec2::Client::new(aws.sdk_config().await.unwrap());
         Harness {
             _moto: moto,

@@ -1,11 +1,8 @@
 //! The resource contract (cairn_testkit::resource_contract) for every IAM
 //! type, against moto.
 
-use cairn_aws::{AwsContext, AwsSettings};
-use cairn_core::Registry;
-use cairn_testkit::fixtures::{aws_test_env, object, op_context, tags};
+use cairn_testkit::fixtures::{moto_provider, object, op_context, tags};
 use cairn_testkit::resource_contract::{check, covered, Case, Leftovers, TagOutside};
-use cairn_testkit::MotoServer;
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
@@ -29,15 +26,7 @@ fn iam_tags(set: Vec<(String, String)>) -> Vec<aws_sdk_iam::types::Tag> {
 
 #[tokio::test]
 async fn every_iam_type_keeps_the_contract() {
-    aws_test_env();
-    let moto = MotoServer::start();
-    let aws = AwsContext::new(AwsSettings {
-        endpoint_url: Some(moto.endpoint()),
-        region: Some("eu-west-2".into()),
-        ..Default::default()
-    });
-    let mut registry = Registry::default();
-    cairn_provider_iam::register(&mut registry, &aws);
+    let (_moto, aws, registry) = moto_provider(cairn_provider_iam::register);
     let iam = aws_sdk_iam::Client::new(aws.sdk_config().await.unwrap());
     let ctx = op_context("aws_iam_role.contract");
     let resource = |t: &str| registry.resource(t).unwrap().clone();

@@ -1,23 +1,14 @@
 //! The IAM types and data sources against moto, checked through the SDK.
 
-use cairn_aws::{AwsContext, AwsSettings};
 use cairn_core::provider::ReadContext;
 use cairn_core::{Object, ReadOutcome, ReadRequest, Registry, Value};
-use cairn_testkit::fixtures::{aws_test_env, object, op_context, tags};
+use cairn_testkit::fixtures::{moto_provider, object, op_context, tags};
 use cairn_testkit::MotoServer;
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 async fn setup() -> (MotoServer, Registry, aws_sdk_iam::Client) {
-    aws_test_env();
-    let moto = MotoServer::start();
-    let aws = AwsContext::new(AwsSettings {
-        endpoint_url: Some(moto.endpoint()),
-        region: Some("eu-west-2".into()),
-        ..Default::default()
-    });
-    let mut registry = Registry::default();
-    cairn_provider_iam::register(&mut registry, &aws);
+    let (moto, aws, registry) = moto_provider(cairn_provider_iam::register);
     let client = aws_sdk_iam::Client::new(aws.sdk_config().await.unwrap());
     (moto, registry, client)
 }

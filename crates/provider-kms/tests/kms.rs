@@ -1,21 +1,12 @@
 //! aws_kms_key and aws_kms_alias against moto, checked through the SDK.
 
-use cairn_aws::{AwsContext, AwsSettings};
 use cairn_core::provider::ReadContext;
 use cairn_core::{Object, ReadOutcome, ReadRequest, Registry, Resource, Value};
-use cairn_testkit::fixtures::{aws_test_env, object, op_context, tags};
+use cairn_testkit::fixtures::{moto_provider, object, op_context, tags};
 use cairn_testkit::MotoServer;
 
 async fn setup() -> (MotoServer, Registry, aws_sdk_kms::Client) {
-    aws_test_env();
-    let moto = MotoServer::start();
-    let aws = AwsContext::new(AwsSettings {
-        endpoint_url: Some(moto.endpoint()),
-        region: Some("eu-west-2".into()),
-        ..Default::default()
-    });
-    let mut registry = Registry::default();
-    cairn_provider_kms::register(&mut registry, &aws);
+    let (moto, aws, registry) = moto_provider(cairn_provider_kms::register);
     let client = aws_sdk_kms::Client::new(aws.sdk_config().await.unwrap());
     (moto, registry, client)
 }

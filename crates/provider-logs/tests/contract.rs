@@ -1,23 +1,13 @@
 //! The resource contract (cairn_testkit::resource_contract) for every
 //! CloudWatch Logs type, against moto.
 
-use cairn_aws::{AwsContext, AwsSettings};
-use cairn_core::{Registry, Value};
-use cairn_testkit::fixtures::{aws_test_env, object, op_context, tags};
+use cairn_core::Value;
+use cairn_testkit::fixtures::{moto_provider, object, op_context, tags};
 use cairn_testkit::resource_contract::{check, covered, Case, Leftovers};
-use cairn_testkit::MotoServer;
 
 #[tokio::test]
 async fn every_logs_type_keeps_the_contract() {
-    aws_test_env();
-    let moto = MotoServer::start();
-    let aws = AwsContext::new(AwsSettings {
-        endpoint_url: Some(moto.endpoint()),
-        region: Some("eu-west-2".into()),
-        ..Default::default()
-    });
-    let mut registry = Registry::default();
-    cairn_provider_logs::register(&mut registry, &aws);
+    let (_moto, aws, registry) = moto_provider(cairn_provider_logs::register);
     let logs = aws_sdk_cloudwatchlogs::Client::new(aws.sdk_config().await.unwrap());
     let ctx = op_context("aws_cloudwatch_log_group.contract");
 

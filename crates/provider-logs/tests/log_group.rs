@@ -1,22 +1,12 @@
 //! aws_cloudwatch_log_group against moto, checked through the SDK.
 
-use cairn_aws::{AwsContext, AwsSettings};
 use cairn_core::provider::ReadContext;
-use cairn_core::{ReadOutcome, ReadRequest, Registry, Value};
-use cairn_testkit::fixtures::{aws_test_env, object, op_context, tags};
-use cairn_testkit::MotoServer;
+use cairn_core::{ReadOutcome, ReadRequest, Value};
+use cairn_testkit::fixtures::{moto_provider, object, op_context, tags};
 
 #[tokio::test]
 async fn log_group_retention_and_tags_in_place() {
-    aws_test_env();
-    let moto = MotoServer::start();
-    let aws = AwsContext::new(AwsSettings {
-        endpoint_url: Some(moto.endpoint()),
-        region: Some("eu-west-2".into()),
-        ..Default::default()
-    });
-    let mut registry = Registry::default();
-    cairn_provider_logs::register(&mut registry, &aws);
+    let (_moto, aws, registry) = moto_provider(cairn_provider_logs::register);
     let logs = aws_sdk_cloudwatchlogs::Client::new(aws.sdk_config().await.unwrap());
     let r = registry.resource("aws_cloudwatch_log_group").unwrap();
     let ctx = op_context("aws_cloudwatch_log_group.flow");

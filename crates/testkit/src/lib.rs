@@ -122,7 +122,8 @@ pub mod resource_contract;
 pub mod fixtures {
     use std::time::Duration;
 
-    use cairn_core::{Object, OpContext, Value};
+    use cairn_aws::{AwsContext, AwsSettings};
+    use cairn_core::{Object, OpContext, Registry, Value};
 
     /// Dummy credentials and a region for the SDK's standard chain, which
     /// every test in a process shares.
@@ -131,6 +132,24 @@ pub mod fixtures {
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
         std::env::set_var("AWS_REGION", "eu-west-2");
         std::env::remove_var("AWS_PROFILE");
+    }
+
+    /// A moto server, a provider configuration pointed at it (region
+    /// eu-west-2, dummy credentials) and a registry of the types `register`
+    /// adds: what every provider crate's moto tests start from.
+    pub fn moto_provider(
+        register: fn(&mut Registry, &AwsContext),
+    ) -> (crate::MotoServer, AwsContext, Registry) {
+        aws_test_env();
+        let moto = crate::MotoServer::start();
+        let aws = AwsContext::new(AwsSettings {
+            endpoint_url: Some(moto.endpoint()),
+            region: Some("eu-west-2".into()),
+            ..Default::default()
+        });
+        let mut registry = Registry::default();
+        register(&mut registry, &aws);
+        (moto, aws, registry)
     }
 
     pub fn op_context(address: &str) -> OpContext {

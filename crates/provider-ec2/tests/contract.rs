@@ -85,83 +85,22 @@ async fn every_ec2_type_keeps_the_contract() {
     // Prerequisites, made outside cairn.
     let vpc = h.vpc("10.60.0.0/16").await;
     let peer = h.vpc("10.61.0.0/16").await;
-    let subnet = |cidr: &'static str| {
-        let vpc = vpc.clone();
-        async move {
-            ec2.create_subnet()
-                .vpc_id(vpc)
-                .cidr_block(cidr)
-                .send()
-                .await
-                .unwrap()
-                .subnet()
-                .and_then(|s| s.subnet_id())
-                .unwrap()
-                .to_string()
-        }
-    };
-    let (sub_a, sub_b) = (subnet("10.60.1.0/24").await, subnet("10.60.2.0/24").await);
+    let (sub_a, sub_b) = (
+        h.subnet(&vpc, "10.60.1.0/24").await,
+        h.subnet(&vpc, "10.60.2.0/24").await,
+    );
     let table = || async {
-        ec2.create_route_table()
-            .vpc_id(&vpc)
-            .send()
-            .await
-            .unwrap()
-            .route_table()
+        let out = ec2.create_route_table().vpc_id(&vpc).send().await.unwrap();
+        out.route_table()
             .and_then(|t| t.route_table_id())
             .unwrap()
             .to_string()
     };
     let (rt_a, rt_b) = (table().await, table().await);
-    let group = |name: &'static str| {
-        let vpc = vpc.clone();
-        async move {
-            ec2.create_security_group()
-                .vpc_id(vpc)
-                .group_name(name)
-                .description(name)
-                .send()
-                .await
-                .unwrap()
-                .group_id()
-                .unwrap()
-                .to_string()
-        }
-    };
-    let sg_a = group("a").await;
-    let igw = ec2
-        .create_internet_gateway()
-        .send()
-        .await
-        .unwrap()
-        .internet_gateway()
-        .and_then(|g| g.internet_gateway_id())
-        .unwrap()
-        .to_string();
-    ec2.attach_internet_gateway()
-        .internet_gateway_id(&igw)
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .unwrap();
-    let allocation = ec2
-        .allocate_address()
-        .send()
-        .await
-        .unwrap()
-        .allocation_id()
-        .unwrap()
-        .to_string();
-    let ami = ec2
-        .describe_images()
-        .owners("amazon")
-        .send()
-        .await
-        .unwrap()
-        .images()[0]
-        .image_id()
-        .unwrap()
-        .to_string();
+    let sg_a = h.security_group(&vpc, "a").await;
+    let igw = h.internet_gateway(&vpc).await;
+    let allocation = h.address().await;
+    let ami = h.ami().await;
     h.bucket("contract-flow-logs");
     let name = |n: &str| tags(&[("Name", n)]);
     let renamed = |n: &str| tags(&[("Name", n), ("Tier", "contract")]);

@@ -49,6 +49,72 @@ impl Harness {
         );
     }
 
+    /// A subnet made outside cairn.
+    pub async fn subnet(&self, vpc: &str, cidr: &str) -> String {
+        let out = self
+            .ec2
+            .create_subnet()
+            .vpc_id(vpc)
+            .cidr_block(cidr)
+            .send()
+            .await
+            .unwrap();
+        out.subnet()
+            .and_then(|s| s.subnet_id())
+            .unwrap()
+            .to_string()
+    }
+
+    /// A security group made outside cairn.
+    pub async fn security_group(&self, vpc: &str, name: &str) -> String {
+        let out = self
+            .ec2
+            .create_security_group()
+            .vpc_id(vpc)
+            .group_name(name)
+            .description(name)
+            .send()
+            .await
+            .unwrap();
+        out.group_id().unwrap().to_string()
+    }
+
+    /// An Elastic IP allocated outside cairn.
+    pub async fn address(&self) -> String {
+        let out = self.ec2.allocate_address().send().await.unwrap();
+        out.allocation_id().unwrap().to_string()
+    }
+
+    /// An internet gateway made outside cairn, attached to `vpc`.
+    pub async fn internet_gateway(&self, vpc: &str) -> String {
+        let out = self.ec2.create_internet_gateway().send().await.unwrap();
+        let igw = out
+            .internet_gateway()
+            .and_then(|g| g.internet_gateway_id())
+            .unwrap()
+            .to_string();
+        self.ec2
+            .attach_internet_gateway()
+            .internet_gateway_id(&igw)
+            .vpc_id(vpc)
+            .send()
+            .await
+            .unwrap();
+        igw
+    }
+
+    /// An Amazon machine image moto knows.
+    pub async fn ami(&self) -> String {
+        let out = self
+            .ec2
+            .describe_images()
+            .owners("amazon")
+            .send()
+            .await
+            .unwrap();
+        out.images()[0].image_id().unwrap().to_string()
+    }
+
     /// A VPC made outside cairn, for types that live in one.
     pub async fn vpc(&self, cidr: &str) -> String {
         let out = self.ec2.create_vpc().cidr_block(cidr).send().await.unwrap();

@@ -7,26 +7,12 @@ use cairn_core::Value;
 use cairn_testkit::fixtures::{object, op_context, tags};
 use harness::{read, tag_map, Harness};
 
-async fn group(h: &Harness, vpc: &str, name: &str) -> String {
-    h.ec2
-        .create_security_group()
-        .vpc_id(vpc)
-        .group_name(name)
-        .description(name)
-        .send()
-        .await
-        .unwrap()
-        .group_id()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn rules_reference_groups_change_in_place_and_adopt_duplicates() {
     let h = Harness::start().await;
     let vpc = h.vpc("10.33.0.0/16").await;
-    let alb = group(&h, &vpc, "alb").await;
-    let app = group(&h, &vpc, "app").await;
+    let alb = h.security_group(&vpc, "alb").await;
+    let app = h.security_group(&vpc, "app").await;
 
     let ingress = h.resource("aws_vpc_security_group_ingress_rule");
     let ctx = op_context("aws_vpc_security_group_ingress_rule.app_from_alb");

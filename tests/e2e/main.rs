@@ -10,6 +10,7 @@ mod language;
 mod locking;
 mod network;
 mod quickstart;
+mod random;
 mod refresh_calls;
 mod s3_state;
 mod support;

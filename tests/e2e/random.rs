@@ -1,7 +1,7 @@
 //! random_password and random_id through the binary: generated once, kept
 //! across plans, replaced when `keepers` change, and the password never
-//! printed (plan, apply, state show) while the id reaches AWS where the
-//! configuration uses it (checked through the SDK).
+//! printed (plan, apply, state show, debug logs) while it and the id reach
+//! AWS where the configuration uses them (checked through the SDK).
 
 use aws_sdk_ec2::types::Filter;
 
@@ -27,6 +27,14 @@ byte_length = 4
 cidr_block = "10.88.0.0/16"
 tags = { Name = "app-${random_id.suffix.hex}" }
 
+[resource.aws_secretsmanager_secret.db]
+name = "random/db-password"
+recovery_window_in_days = 0
+
+[resource.aws_secretsmanager_secret_version.db]
+secret_id = "${aws_secretsmanager_secret.db.id}"
+secret_string = "${random_password.db.result}"
+
 [output.db_password]
 value = "${random_password.db.result}"
 sensitive = true
@@ -50,10 +58,39 @@ fn passwords_stay_secret_stable_and_rotate_with_their_keepers() {
     assert_eq!(hex.len(), 8);
 
     let shown = sb.run(&["state", "show", "random_password.db"]).expect(0);
-    let again = sb.run(&["plan", "--detailed-exitcode"]).expect(0);
-    for out in [&applied, &shown, &again] {
+    let stored = sb
+        .run(&["state", "show", "aws_secretsmanager_secret_version.db"])
+        .expect(0);
+    let again = crate::support::Run::from(
+        sb.command(&["plan", "--detailed-exitcode"])
+            .env("CAIRN_LOG", "debug")
+            .output()
+            .unwrap(),
+    )
+    .expect(0);
+    for out in [&applied, &shown, &stored, &again] {
         assert!(!out.stdout.contains(&password) && !out.stderr.contains(&password));
     }
+    assert!(
+        again.stderr.contains("GetSecretValue"),
+        "the value is refreshed: {}",
+        again.stderr
+    );
+    // The secret holds it.
+    let sm = aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::Config::builder()
+            .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+            .region(aws_sdk_secretsmanager::config::Region::new("eu-west-2"))
+            .endpoint_url(sb.moto.endpoint())
+            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+                "testing", "testing", None, None, "e2e",
+            ))
+            .build(),
+    );
+    let value = rt()
+        .block_on(sm.get_secret_value().secret_id("random/db-password").send())
+        .unwrap();
+    assert_eq!(value.secret_string(), Some(password.as_str()));
     assert!(
         shown.stdout.contains("(sensitive value)"),
         "{}",
@@ -76,7 +113,7 @@ fn passwords_stay_secret_stable_and_rotate_with_their_keepers() {
         .unwrap();
     assert_eq!(vpcs.vpcs().len(), 1);
 
-    // New keepers, new password; nothing else changes.
+    // New keepers: a new password, and a new version of the secret.
     sb.edit("main.toml", "rotation = \"1\"", "rotation = \"2\"");
     let plan = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
@@ -84,9 +121,10 @@ fn passwords_stay_secret_stable_and_rotate_with_their_keepers() {
         "{}",
         plan.stdout
     );
+    // The password, and the secret version that holds it.
     assert!(
         plan.stdout
-            .contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+            .contains("Plan: 2 to add, 0 to change, 2 to destroy."),
         "{}",
         plan.stdout
     );

@@ -35,12 +35,16 @@ pub fn registry(settings: AwsSettings) -> Registry {
 pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
     let aws = AwsContext::new(settings);
     type Register = fn(&mut Registry, &AwsContext);
-    let crates: [(&'static str, Register); 6] = [
+    let crates: [(&'static str, Register); 7] = [
         ("provider-ec2", cairn_provider_ec2::register),
         ("provider-kms", cairn_provider_kms::register),
         ("provider-iam", cairn_provider_iam::register),
         ("provider-logs", cairn_provider_logs::register),
         ("provider-ecr", cairn_provider_ecr::register),
+        (
+            "provider-secretsmanager",
+            cairn_provider_secretsmanager::register,
+        ),
         ("provider-random", |r, _| cairn_provider_random::register(r)),
     ];
     crates

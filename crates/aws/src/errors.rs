@@ -66,9 +66,10 @@ where
 
 /// Whether the error says the object does not exist.
 pub fn is_not_found(e: &ProviderError) -> bool {
-    e.code.ends_with(".NotFound")
+    // `InvalidVpcID.NotFound`, `ResourceNotFoundException`,
+    // `MountTargetNotFound`, IAM's `NoSuchEntity`.
+    e.code.ends_with("NotFound")
         || e.code.ends_with("NotFoundException")
-        || e.code == "NotFound"
         || e.code == "NoSuchEntity"
 }
 

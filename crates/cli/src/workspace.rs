@@ -35,7 +35,7 @@ pub fn registry(settings: AwsSettings) -> Registry {
 pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
     let aws = AwsContext::new(settings);
     type Register = fn(&mut Registry, &AwsContext);
-    let crates: [(&'static str, Register); 7] = [
+    let crates: [(&'static str, Register); 8] = [
         ("provider-ec2", cairn_provider_ec2::register),
         ("provider-kms", cairn_provider_kms::register),
         ("provider-iam", cairn_provider_iam::register),
@@ -45,6 +45,7 @@ pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
             "provider-secretsmanager",
             cairn_provider_secretsmanager::register,
         ),
+        ("provider-efs", cairn_provider_efs::register),
         ("provider-random", |r, _| cairn_provider_random::register(r)),
     ];
     crates

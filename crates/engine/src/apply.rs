@@ -332,7 +332,7 @@ pub async fn apply(
                                 Task::Create {
                                     token: idempotency_token(&state.lineage, &key, &planned),
                                     planned,
-                                    adopt: leftovers.by_address.get(&key).cloned(),
+                                    adopt: leftovers.by_address.get(&key).map(|l| l.id.clone()),
                                 }
                             }
                         },

@@ -11,11 +11,18 @@ use cairn_core::{ProviderError, Providers, ReadOutcome};
 use cairn_state::StateDocument;
 use futures::future::join_all;
 
+/// An owned object state does not record, and where it was listed.
+#[derive(Debug, Clone)]
+pub struct Leftover {
+    pub id: String,
+    pub provider: String,
+    pub type_name: String,
+}
+
 /// Leftovers by address, and the types whose listing failed.
 #[derive(Debug, Default)]
 pub struct Leftovers {
-    /// Address -> id of an owned object that state does not record.
-    pub by_address: HashMap<String, String>,
+    pub by_address: HashMap<String, Leftover>,
     /// Type name -> why its objects could not be listed.
     pub failed: HashMap<String, ProviderError>,
 }
@@ -35,19 +42,27 @@ pub async fn list(
         .collect();
     let listings = join_all(kinds.iter().filter_map(|(p, t)| {
         let resource = providers.resource(p, t)?.clone();
-        Some(async move { (t.clone(), resource.owned_by_stack(stack).await) })
+        Some(async move { (p, t, resource.owned_by_stack(stack).await) })
     }))
     .await;
     let mut out = Leftovers::default();
-    for (type_name, listing) in listings {
+    for (provider, type_name, listing) in listings {
         match listing {
             Ok(owned) => out.by_address.extend(
                 owned
                     .into_iter()
-                    .filter(|(_, id)| !known.contains(id.as_str())),
+                    .filter(|(_, id)| !known.contains(id.as_str()))
+                    .map(|(address, id)| {
+                        let found = Leftover {
+                            id,
+                            provider: provider.clone(),
+                            type_name: type_name.clone(),
+                        };
+                        (address, found)
+                    }),
             ),
             Err(e) => {
-                out.failed.insert(type_name, e);
+                out.failed.insert(type_name.clone(), e);
             }
         }
     }
@@ -58,27 +73,17 @@ pub async fn list(
 /// tagged, for a while after they are deleted (a KMS key pending deletion,
 /// a deleted peering connection). One read per leftover, and there are
 /// none unless an apply was interrupted.
-pub async fn keep_live(
-    found: &mut Leftovers,
-    kinds: &[(String, String)],
-    providers: &Providers,
-    stack: &str,
-) {
+pub async fn keep_live(found: &mut Leftovers, providers: &Providers, stack: &str) {
     let ctx = ReadContext {
         stack: stack.to_string(),
         ..ReadContext::default()
     };
-    let checks = found.by_address.iter().map(|(address, id)| {
-        let resource = address.parse::<cairn_core::Address>().ok().and_then(|a| {
-            kinds
-                .iter()
-                .find(|(_, t)| *t == a.type_name)
-                .and_then(|(p, t)| providers.resource(p, t))
-        });
+    let checks = found.by_address.iter().map(|(address, l)| {
+        let resource = providers.resource(&l.provider, &l.type_name);
         let ctx = &ctx;
         async move {
             let live = match resource {
-                Some(r) => matches!(r.import(id, ctx).await, Ok(ReadOutcome::Live(_))),
+                Some(r) => matches!(r.import(&l.id, ctx).await, Ok(ReadOutcome::Live(_))),
                 None => false,
             };
             (address.clone(), live)

@@ -22,15 +22,15 @@ pub(super) async fn mark_adoptions(
             .map(|c| (c.provider.as_str(), c.type_name.as_str())),
     );
     let mut found = leftovers::list(&kinds, state, providers, stack).await;
-    leftovers::keep_live(&mut found, &kinds, providers, stack).await;
+    leftovers::keep_live(&mut found, providers, stack).await;
     // The notice is a courtesy: apply lists again and adopts either way, so
     // a failed listing only costs the notice.
     for (type_name, e) in &found.failed {
         tracing::warn!("could not list {type_name} objects left by an interrupted apply: {e}");
     }
     for c in changes.iter_mut().filter(|c| c.action == Action::Create) {
-        if let Some(id) = found.by_address.get(&c.address.to_string()) {
-            c.reasons.push(Reason::Adopt(id.clone()));
+        if let Some(l) = found.by_address.get(&c.address.to_string()) {
+            c.reasons.push(Reason::Adopt(l.id.clone()));
         }
     }
 }

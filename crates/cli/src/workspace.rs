@@ -35,7 +35,7 @@ pub fn registry(settings: AwsSettings) -> Registry {
 pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
     let aws = AwsContext::new(settings);
     type Register = fn(&mut Registry, &AwsContext);
-    let crates: [(&'static str, Register); 8] = [
+    let crates: [(&'static str, Register); 9] = [
         ("provider-ec2", cairn_provider_ec2::register),
         ("provider-kms", cairn_provider_kms::register),
         ("provider-iam", cairn_provider_iam::register),
@@ -46,6 +46,7 @@ pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
             cairn_provider_secretsmanager::register,
         ),
         ("provider-efs", cairn_provider_efs::register),
+        ("provider-s3", cairn_provider_s3::register),
         ("provider-random", |r, _| cairn_provider_random::register(r)),
     ];
     crates

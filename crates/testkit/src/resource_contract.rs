@@ -296,8 +296,8 @@ async fn read_one(
     read(resource, &[(id, prior)], ctx).await.pop().flatten()
 }
 
-/// Equal as the plan would compare them: sets without order, maps by key,
-/// null like an empty value.
+/// Equal as the plan would compare them (engine `diff::same`): sets
+/// without order, objects by their schema, null like an empty value.
 fn same(ty: &Type, a: &Value, b: &Value) -> bool {
     let (a, b) = (a.unmarked(), b.unmarked());
     let empty = |v: &Value| match v {
@@ -305,6 +305,7 @@ fn same(ty: &Type, a: &Value, b: &Value) -> bool {
         Value::String(s) => s.is_empty(),
         Value::List(l) => l.is_empty(),
         Value::Map(m) => m.is_empty(),
+        Value::Bool(b) => !b,
         _ => false,
     };
     if empty(a) && empty(b) {
@@ -313,6 +314,17 @@ fn same(ty: &Type, a: &Value, b: &Value) -> bool {
     match (ty, a, b) {
         (Type::Set(t), Value::List(x), Value::List(y)) => {
             x.len() == y.len() && x.iter().all(|p| y.iter().any(|q| same(t, p, q)))
+        }
+        (Type::Object(schema), Value::Map(x), Value::Map(y)) => x.keys().chain(y.keys()).all(|k| {
+            let t = schema.get(k).map(|a| a.ty.clone()).unwrap_or(Type::Any);
+            same(
+                &t,
+                x.get(k).unwrap_or(&Value::Null),
+                y.get(k).unwrap_or(&Value::Null),
+            )
+        }),
+        (Type::List(t), Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(t, p, q))
         }
         (Type::JsonString, Value::String(x), Value::String(y)) => {
             serde_json::from_str::<serde_json::Value>(x).ok()

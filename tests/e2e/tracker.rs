@@ -50,7 +50,7 @@ fn staging_applies_with_its_own_data_tier_and_replans_clean() {
     let plan = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
         plan.stdout
-            .contains("Plan: 82 to add, 0 to change, 0 to destroy."),
+            .contains("Plan: 94 to add, 0 to change, 0 to destroy."),
         "{}",
         plan.stdout
     );

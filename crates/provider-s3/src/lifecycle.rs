@@ -160,7 +160,11 @@ impl BucketConfig for Lifecycle {
             .rules()
             .iter()
             .map(|r| {
-                let prefix = r.filter().and_then(|f| f.prefix());
+                // An empty prefix is no filter: read back as none.
+                let prefix = r
+                    .filter()
+                    .and_then(|f| f.prefix())
+                    .filter(|p| !p.is_empty());
                 let transitions: Vec<Value> = r
                     .transitions()
                     .iter()

@@ -55,6 +55,14 @@ impl OpContext {
         all
     }
 
+    /// Whether `live` tags mark an object as this stack's and address's:
+    /// a leftover of an interrupted apply that a retried create may adopt.
+    pub fn owns(&self, live: &Tags) -> bool {
+        self.ownership_tags()
+            .iter()
+            .all(|(k, v)| live.get(k) == Some(v))
+    }
+
     pub fn ownership_tags(&self) -> Tags {
         [
             (tags::STACK_TAG.to_string(), self.stack.clone()),

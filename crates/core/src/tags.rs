@@ -32,6 +32,14 @@ pub fn to_value(t: &Tags) -> Value {
     )
 }
 
+/// `(address, id)` when `tags` mark the object as `stack`'s: for listing
+/// what an interrupted apply left (`Resource::owned_by_stack`).
+pub fn owned_entry(stack: &str, id: &str, tags: &Tags) -> Option<(String, String)> {
+    (tags.get(STACK_TAG).map(String::as_str) == Some(stack))
+        .then(|| Some((tags.get(ADDRESS_TAG)?.clone(), id.to_string())))
+        .flatten()
+}
+
 /// What brings `live` tags to `desired`: the tags to set (new or changed)
 /// and the keys to remove. Ownership tags are never removed.
 pub fn changes(desired: &Tags, live: &Tags) -> (Tags, Vec<String>) {

@@ -120,15 +120,6 @@ pub fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -
         .build()
 }
 
-/// `(address, id)` when `tags` mark the object as `stack`'s: for types
-/// whose describe call returns tags, listed in that one call (DescribeTags
-/// does not index every type on every endpoint).
-pub fn owned_entry(stack: &str, id: &str, tags: &Tags) -> Option<(String, String)> {
-    (tags.get(STACK_TAG).map(String::as_str) == Some(stack))
-        .then(|| Some((tags.get(ADDRESS_TAG)?.clone(), id.to_string())))
-        .flatten()
-}
-
 pub fn tag_spec(kind: ResourceType, tags: &Tags) -> TagSpecification {
     TagSpecification::builder()
         .resource_type(kind)

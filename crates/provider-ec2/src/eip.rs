@@ -14,7 +14,7 @@ use cairn_core::{
     Resource, Schema, Value,
 };
 
-use crate::common::{filter, from_sdk, owned_entry, read_by_ids, tag_spec, update_tags, Ec2};
+use crate::common::{filter, from_sdk, read_by_ids, tag_spec, update_tags, Ec2};
 
 pub struct Eip {
     ec2: Arc<Ec2>,
@@ -140,7 +140,7 @@ impl Resource for Eip {
         Ok(out
             .addresses()
             .iter()
-            .filter_map(|a| owned_entry(stack, a.allocation_id()?, &from_sdk(a.tags())))
+            .filter_map(|a| tags::owned_entry(stack, a.allocation_id()?, &from_sdk(a.tags())))
             .collect())
     }
 

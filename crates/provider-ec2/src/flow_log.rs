@@ -13,7 +13,7 @@ use cairn_core::{
     Resource, Schema, Value,
 };
 
-use crate::common::{filter, from_sdk, owned_entry, read_by_ids, tag_spec, update_tags, Ec2};
+use crate::common::{filter, from_sdk, read_by_ids, tag_spec, update_tags, Ec2};
 
 /// What a flow log can watch: (attribute, API resource type).
 const TARGETS: &[(&str, &str)] = &[
@@ -201,7 +201,7 @@ impl Resource for FlowLog {
             .map_err(|e| error("ec2:DescribeFlowLogs", e))?;
         Ok(logs
             .iter()
-            .filter_map(|l| owned_entry(stack, l.flow_log_id()?, &from_sdk(l.tags())))
+            .filter_map(|l| tags::owned_entry(stack, l.flow_log_id()?, &from_sdk(l.tags())))
             .collect())
     }
 

@@ -23,7 +23,7 @@ use cairn_core::{
 };
 
 use crate::common::{
-    filter, from_sdk, owned_entry, read_by_ids, sync_tags, tag_spec, update_tags, Ec2, FILTER_CHUNK,
+    filter, from_sdk, read_by_ids, sync_tags, tag_spec, update_tags, Ec2, FILTER_CHUNK,
 };
 
 const POLL: Duration = Duration::from_secs(5);
@@ -584,7 +584,7 @@ impl Resource for Instance {
         Ok(reservations
             .iter()
             .flat_map(|r| r.instances())
-            .filter_map(|i| owned_entry(stack, i.instance_id()?, &from_sdk(i.tags())))
+            .filter_map(|i| tags::owned_entry(stack, i.instance_id()?, &from_sdk(i.tags())))
             .collect())
     }
 

@@ -15,9 +15,7 @@ use cairn_core::{
     Resource, Schema, Value,
 };
 
-use crate::common::{
-    filter, from_sdk, owned_entry, read_by_ids, tag_spec, update_tags, wait_gone, Ec2,
-};
+use crate::common::{filter, from_sdk, read_by_ids, tag_spec, update_tags, wait_gone, Ec2};
 
 const POLL: Duration = Duration::from_secs(5);
 
@@ -178,7 +176,7 @@ impl Resource for NatGateway {
             .read_filtered(vec![stack_filter], &tags::Tags::new())
             .await?
             .iter()
-            .filter_map(|(id, (_, _, raw))| owned_entry(stack, id, raw))
+            .filter_map(|(id, (_, _, raw))| tags::owned_entry(stack, id, raw))
             .collect())
     }
 

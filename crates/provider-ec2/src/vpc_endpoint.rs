@@ -16,9 +16,7 @@ use cairn_core::{
     Resource, Schema, Type, Value,
 };
 
-use crate::common::{
-    filter, from_sdk, outcomes, owned_entry, tag_spec, update_tags, wait_gone, Ec2,
-};
+use crate::common::{filter, from_sdk, outcomes, tag_spec, update_tags, wait_gone, Ec2};
 
 const POLL: Duration = Duration::from_secs(5);
 const ID_SETS: &[&str] = &["subnet_ids", "security_group_ids", "route_table_ids"];
@@ -309,7 +307,7 @@ impl Resource for VpcEndpoint {
                 let state = e.state().map(|s| s.as_str().to_ascii_lowercase());
                 !matches!(state.as_deref(), Some("deleted" | "deleting" | "rejected"))
             })
-            .filter_map(|e| owned_entry(stack, e.vpc_endpoint_id()?, &from_sdk(e.tags())))
+            .filter_map(|e| tags::owned_entry(stack, e.vpc_endpoint_id()?, &from_sdk(e.tags())))
             .collect())
     }
 

@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
-use cairn_aws::{error, read_concurrently, ReadFuture};
+use cairn_aws::{delete_with_retry, error, read_concurrently, ReadFuture};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     Attribute, Attrs, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
@@ -143,21 +143,15 @@ impl Resource for LifecyclePolicy {
         _prior: &Object,
     ) -> Result<(), ProviderError> {
         let client = self.ecr.client().await?;
-        match client
-            .delete_lifecycle_policy()
-            .repository_name(id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = error("ecr:DeleteLifecyclePolicy", e);
-                if cairn_aws::is_not_found(&e) {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            }
-        }
+        delete_with_retry("ECR lifecycle policy", &[], || async {
+            client
+                .delete_lifecycle_policy()
+                .repository_name(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("ecr:DeleteLifecyclePolicy", e))
+        })
+        .await
     }
 }

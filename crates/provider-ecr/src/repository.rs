@@ -204,10 +204,7 @@ impl Repository {
             return Ok(false);
         };
         let live = self.tags_of(r.repository_arn().unwrap_or_default()).await?;
-        Ok(ctx
-            .ownership_tags()
-            .iter()
-            .all(|(k, v)| live.get(k) == Some(v)))
+        Ok(ctx.owns(&live))
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_efs::types::{AccessPointDescription, CreationInfo, PosixUser, RootDirectory};
-use cairn_aws::error;
+use cairn_aws::{delete_with_retry, error};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     tags, Attribute, Attrs, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource,
@@ -164,12 +164,7 @@ impl Resource for AccessPoint {
             .list()
             .await?
             .into_iter()
-            .filter_map(|(id, a)| {
-                let t = live_tags(a.tags());
-                (t.get(tags::STACK_TAG).map(String::as_str) == Some(stack))
-                    .then(|| Some((t.get(tags::ADDRESS_TAG)?.clone(), id)))
-                    .flatten()
-            })
+            .filter_map(|(id, a)| tags::owned_entry(stack, &id, &live_tags(a.tags())))
             .collect())
     }
 
@@ -236,21 +231,15 @@ impl Resource for AccessPoint {
         _prior: &Object,
     ) -> Result<(), ProviderError> {
         let client = self.efs.client().await?;
-        match client
-            .delete_access_point()
-            .access_point_id(id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = error("efs:DeleteAccessPoint", e);
-                if cairn_aws::is_not_found(&e) {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            }
-        }
+        delete_with_retry("EFS access point", &[], || async {
+            client
+                .delete_access_point()
+                .access_point_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("efs:DeleteAccessPoint", e))
+        })
+        .await
     }
 }

@@ -233,12 +233,7 @@ impl Resource for FileSystem {
             .list()
             .await?
             .into_iter()
-            .filter_map(|(id, f)| {
-                let t = live_tags(f.tags());
-                (t.get(tags::STACK_TAG).map(String::as_str) == Some(stack))
-                    .then(|| Some((t.get(tags::ADDRESS_TAG)?.clone(), id)))
-                    .flatten()
-            })
+            .filter_map(|(id, f)| tags::owned_entry(stack, &id, &live_tags(f.tags())))
             .collect())
     }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use aws_sdk_efs::types::MountTargetDescription;
-use cairn_aws::{error, read_concurrently, ReadFuture};
+use cairn_aws::{delete_with_retry, error, read_concurrently, ReadFuture};
 use cairn_core::provider::ReadContext;
 use cairn_core::{
     Attribute, Attrs, Object, OpContext, ProviderError, ReadOutcome, ReadRequest, Resource, Schema,
@@ -202,21 +202,15 @@ impl Resource for MountTarget {
         _prior: &Object,
     ) -> Result<(), ProviderError> {
         let client = self.efs.client().await?;
-        match client
-            .delete_mount_target()
-            .mount_target_id(id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = error("efs:DeleteMountTarget", e);
-                if cairn_aws::is_not_found(&e) {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            }
-        }
+        delete_with_retry("EFS mount target", &[], || async {
+            client
+                .delete_mount_target()
+                .mount_target_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("efs:DeleteMountTarget", e))
+        })
+        .await
     }
 }

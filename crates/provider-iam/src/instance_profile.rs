@@ -145,10 +145,12 @@ impl InstanceProfile {
             .await
             .map_err(|e| error("iam:GetInstanceProfile", e))?;
         let live = out.instance_profile().map(|p| p.tags()).unwrap_or_default();
-        Ok(ctx
-            .ownership_tags()
-            .iter()
-            .all(|(k, v)| live.iter().any(|t| t.key() == k && t.value() == v)))
+        Ok(ctx.owns(
+            &live
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect(),
+        ))
     }
 }
 

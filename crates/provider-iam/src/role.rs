@@ -284,9 +284,10 @@ impl Role {
             .send()
             .await
             .map_err(|e| error("iam:ListRoleTags", e))?;
-        let owned = ctx.ownership_tags();
-        Ok(owned
+        let live = out
+            .tags()
             .iter()
-            .all(|(k, v)| out.tags().iter().any(|t| t.key() == k && t.value() == v)))
+            .map(|t| (t.key().to_string(), t.value().to_string()));
+        Ok(ctx.owns(&live.collect()))
     }
 }

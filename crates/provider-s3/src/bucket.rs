@@ -253,11 +253,7 @@ impl Resource for Bucket {
                 return Err(e);
             }
             let live = self.live_tags(bucket).await?;
-            let ours = live.is_empty()
-                || ctx
-                    .ownership_tags()
-                    .iter()
-                    .all(|(k, v)| live.get(k) == Some(v));
+            let ours = live.is_empty() || ctx.owns(&live);
             if !ours {
                 return Err(ProviderError {
                     message: format!(

@@ -154,10 +154,7 @@ impl Secret {
             return Ok(Existing::PendingDeletion(when.to_string()));
         }
         let live = live_tags(d.tags());
-        let ours = ctx
-            .ownership_tags()
-            .iter()
-            .all(|(k, v)| live.get(k) == Some(v));
+        let ours = ctx.owns(&live);
         Ok(if ours {
             Existing::Ours(d.arn().unwrap_or_default().to_string())
         } else {

@@ -2,6 +2,7 @@
 //! groups change in place. It has no tags: one an interrupted apply left is
 //! found by its identity (a file system has one mount target per zone).
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
@@ -59,20 +60,60 @@ impl MountTarget {
                 };
             }
         };
-        let Some(m) = out
-            .mount_targets()
-            .iter()
-            .find(|m| !matches!(m.life_cycle_state().as_str(), "deleted" | "deleting"))
-        else {
-            return Ok(None);
-        };
+        match out.mount_targets().iter().find(|m| is_live(m)) {
+            Some(m) => self.with_groups(m).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The live mount targets of a file system by id: one call per page
+    /// of ten (a file system has one per zone, so one page), none when the
+    /// file system is gone.
+    async fn of_file_system(
+        &self,
+        file_system: &str,
+    ) -> Result<HashMap<String, MountTargetDescription>, ProviderError> {
+        let client = self.efs.client().await?;
+        let mut found = HashMap::new();
+        let mut marker = None;
+        loop {
+            let out = match client
+                .describe_mount_targets()
+                .file_system_id(file_system)
+                .set_marker(marker)
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) => {
+                    let e = error("efs:DescribeMountTargets", e);
+                    return if cairn_aws::is_not_found(&e) {
+                        Ok(found)
+                    } else {
+                        Err(e)
+                    };
+                }
+            };
+            for m in out.mount_targets().iter().filter(|m| is_live(m)) {
+                found.insert(m.mount_target_id().to_string(), m.clone());
+            }
+            marker = out.next_marker().map(str::to_string);
+            if marker.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// Security groups have no batch read: one call per mount target.
+    async fn with_groups(&self, m: &MountTargetDescription) -> Result<Object, ProviderError> {
+        let client = self.efs.client().await?;
         let groups = client
             .describe_mount_target_security_groups()
-            .mount_target_id(id)
+            .mount_target_id(m.mount_target_id())
             .send()
             .await
             .map_err(|e| error("efs:DescribeMountTargetSecurityGroups", e))?;
-        Ok(Some(object(m, groups.security_groups())))
+        Ok(object(m, groups.security_groups()))
     }
 
     async fn must_get(&self, id: &str) -> Result<Object, ProviderError> {
@@ -84,6 +125,10 @@ impl MountTarget {
             )
         })
     }
+}
+
+fn is_live(m: &MountTargetDescription) -> bool {
+    !matches!(m.life_cycle_state().as_str(), "deleted" | "deleting")
 }
 
 fn object(m: &MountTargetDescription, groups: &[String]) -> Object {
@@ -125,9 +170,31 @@ impl Resource for MountTarget {
         requests: &[ReadRequest<'_>],
         _ctx: &ReadContext,
     ) -> Result<Vec<ReadOutcome>, ProviderError> {
+        // Listed per file system (few: one call each, in turn); a mount
+        // target recorded without one (an import) is read by its id.
+        let mut listed = HashMap::new();
+        for r in requests {
+            if let Some(fs) = r.prior.str("file_system_id") {
+                if !listed.contains_key(fs) {
+                    listed.insert(fs, self.of_file_system(fs).await?);
+                }
+            }
+        }
         let reads = requests
             .iter()
-            .map(|r| Box::pin(self.get(r.id)) as ReadFuture<'_>)
+            .map(|r| {
+                let Some(targets) = r.prior.str("file_system_id").and_then(|fs| listed.get(fs))
+                else {
+                    return Box::pin(self.get(r.id)) as ReadFuture<'_>;
+                };
+                let found = targets.get(r.id);
+                Box::pin(async move {
+                    match found {
+                        Some(m) => self.with_groups(m).await.map(Some),
+                        None => Ok(None),
+                    }
+                }) as ReadFuture<'_>
+            })
             .collect();
         read_concurrently(reads, READ_CONCURRENCY).await
     }

@@ -182,13 +182,29 @@ impl Bucket {
                     .map_err(|e| {
                         ProviderError::new("s3:DeleteObjects", "InvalidRequest", e.to_string())
                     })?;
-                client
+                let out = client
                     .delete_objects()
                     .bucket(bucket)
                     .delete(delete)
                     .send()
                     .await
                     .map_err(|e| error("s3:DeleteObjects", e))?;
+                // A version that cannot go (object lock retention, a legal
+                // hold) would be listed again forever: stop and say which.
+                if let Some(failed) = out.errors().first() {
+                    return Err(ProviderError::new(
+                        "s3:DeleteObjects",
+                        failed.code().unwrap_or("DeleteFailed"),
+                        format!(
+                            "bucket {bucket}: {} of {} versions could not be deleted, first {} (version {}): {}; object lock retention and legal holds keep versions until they end",
+                            out.errors().len(),
+                            chunk.len(),
+                            failed.key().unwrap_or("?"),
+                            failed.version_id().unwrap_or("-"),
+                            failed.message().unwrap_or("no message"),
+                        ),
+                    ));
+                }
             }
         }
     }

@@ -1,12 +1,16 @@
 //! cairn resource types backed by Amazon S3, one file each: the bucket,
 //! and each of its configurations as its own type (as in the Terraform
 //! AWS provider 4+): versioning, default encryption, public access block,
-//! lifecycle rules. A configuration's id is its bucket's name.
+//! lifecycle rules, policy, ownership controls, object lock. A
+//! configuration's id is its bucket's name.
 
 mod bucket;
 mod config;
 mod encryption;
 mod lifecycle;
+mod object_lock;
+mod ownership_controls;
+mod policy;
 mod public_access_block;
 mod versioning;
 
@@ -32,7 +36,16 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
         s3.clone(),
         public_access_block::PublicAccessBlock,
     )));
-    registry.add_resource(Arc::new(config::Config::new(s3, lifecycle::Lifecycle)));
+    registry.add_resource(Arc::new(config::Config::new(
+        s3.clone(),
+        lifecycle::Lifecycle,
+    )));
+    registry.add_resource(Arc::new(config::Config::new(s3.clone(), policy::Policy)));
+    registry.add_resource(Arc::new(config::Config::new(
+        s3.clone(),
+        ownership_controls::OwnershipControlsConfig,
+    )));
+    registry.add_resource(Arc::new(config::Config::new(s3, object_lock::ObjectLock)));
 }
 
 /// The S3 client every S3 type shares.

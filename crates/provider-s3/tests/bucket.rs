@@ -152,3 +152,89 @@ async fn alb_log_bucket_and_guarded_delete() {
         .iter()
         .all(|x| x.name() != Some("tracker-alb-logs")));
 }
+
+/// The restartix backup bucket: object lock chosen at create, COMPLIANCE
+/// retention of 7 years, so a version written to it cannot be deleted,
+/// even by `force_destroy`, which says why instead of looping.
+#[tokio::test]
+async fn compliance_locked_backup_bucket() {
+    let (_moto, aws, registry) = moto_provider(cairn_provider_s3::register);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(aws.sdk_config().await.unwrap())
+            .force_path_style(true)
+            .build(),
+    );
+    let r = |t: &str| registry.resource(t).unwrap().clone();
+    let ctx = op_context("aws_s3_bucket.backups");
+    let name = "restartix-backups-primary-staging";
+    let bucket = r("aws_s3_bucket")
+        .create(
+            &ctx,
+            &object(&[
+                ("bucket", name.into()),
+                ("object_lock_enabled", true.into()),
+                ("force_destroy", true.into()),
+            ]),
+        )
+        .await
+        .unwrap();
+    let lock = r("aws_s3_bucket_object_lock_configuration");
+    let retention = |pairs: &[(&str, Value)]| {
+        let mut c = object(&[("bucket", name.into())]);
+        c.insert("rule".into(), map(&[("default_retention", map(pairs))]));
+        c
+    };
+    let seven_years = retention(&[("mode", "COMPLIANCE".into()), ("years", 7.into())]);
+    assert!(lock.validate(&seven_years).is_empty());
+    let created = lock.create(&ctx, &seven_years).await.unwrap();
+    assert_eq!(
+        created.get("object_lock_enabled").and_then(Value::as_str),
+        Some("Enabled")
+    );
+
+    let live = s3
+        .get_object_lock_configuration()
+        .bucket(name)
+        .send()
+        .await
+        .unwrap();
+    let d = live
+        .object_lock_configuration()
+        .and_then(|c| c.rule())
+        .and_then(|r| r.default_retention())
+        .unwrap();
+    assert_eq!(d.mode().map(|m| m.as_str()), Some("COMPLIANCE"));
+    assert_eq!(d.years(), Some(7));
+
+    // Offline: both periods, neither, and a period below one.
+    let both = retention(&[
+        ("mode", "COMPLIANCE".into()),
+        ("years", 7.into()),
+        ("days", 1.into()),
+    ]);
+    let neither = retention(&[("mode", "COMPLIANCE".into())]);
+    let zero = retention(&[("mode", "GOVERNANCE".into()), ("days", 0.into())]);
+    for bad in [&both, &neither, &zero] {
+        assert_eq!(lock.validate(bad).len(), 1, "{:?}", lock.validate(bad));
+    }
+
+    // A version under COMPLIANCE retention outlives force_destroy.
+    s3.put_object()
+        .bucket(name)
+        .key("pg_dump/2026-12-02.gz")
+        .body(ByteStream::from_static(b"dump"))
+        .send()
+        .await
+        .unwrap();
+    let refused = r("aws_s3_bucket")
+        .delete(&ctx, name, &bucket)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message.contains("pg_dump/2026-12-02.gz")
+            && refused.message.contains("object lock"),
+        "{refused}"
+    );
+    let still = s3.list_object_versions().bucket(name).send().await.unwrap();
+    assert_eq!(still.versions().len(), 1);
+}

@@ -191,6 +191,90 @@ async fn every_s3_type_keeps_the_contract() {
     )
     .await;
 
+    let statement = |action: &str| {
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "DenyInsecure",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": action,
+                "Resource": format!("arn:aws:s3:::{host}/*"),
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }],
+        })
+        .to_string()
+    };
+    let policy = config_case(
+        "aws_s3_bucket_policy.contract",
+        host,
+        &[("policy", statement("s3:GetObject").into())],
+        object(&[("policy", statement("s3:*").into())]),
+    );
+    check(resource("aws_s3_bucket_policy").as_ref(), policy, &ctx).await;
+
+    let ownership = |o: &str| map(&[("object_ownership", o.into())]);
+    let controls = config_case(
+        "aws_s3_bucket_ownership_controls.contract",
+        host,
+        &[("rule", ownership("BucketOwnerEnforced"))],
+        object(&[("rule", ownership("BucketOwnerPreferred"))]),
+    );
+    check(
+        resource("aws_s3_bucket_ownership_controls").as_ref(),
+        controls,
+        &ctx,
+    )
+    .await;
+
+    // Object lock is chosen when the bucket is created.
+    let locked = "cairn-contract-locked";
+    s3.create_bucket()
+        .bucket(locked)
+        .object_lock_enabled_for_bucket(true)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let retention = |key: &str, n: i64| {
+        map(&[(
+            "default_retention",
+            map(&[("mode", "COMPLIANCE".into()), (key, n.into())]),
+        )])
+    };
+    let lock = Case {
+        // The lock outlives the resource: destroying removes the default
+        // retention only.
+        delete_forgets: true,
+        ..config_case(
+            "aws_s3_bucket_object_lock_configuration.contract",
+            locked,
+            &[("rule", retention("days", 30))],
+            object(&[("rule", retention("years", 1))]),
+        )
+    };
+    check(
+        resource("aws_s3_bucket_object_lock_configuration").as_ref(),
+        lock,
+        &ctx,
+    )
+    .await;
+    let live = s3
+        .get_object_lock_configuration()
+        .bucket(locked)
+        .send()
+        .await
+        .unwrap();
+    let conf = live.object_lock_configuration().unwrap();
+    assert_eq!(
+        conf.object_lock_enabled(),
+        Some(&aws_sdk_s3::types::ObjectLockEnabled::Enabled)
+    );
+
     covered(
         registry.resource_types(),
         &[
@@ -199,6 +283,9 @@ async fn every_s3_type_keeps_the_contract() {
             "aws_s3_bucket_server_side_encryption_configuration",
             "aws_s3_bucket_public_access_block",
             "aws_s3_bucket_lifecycle_configuration",
+            "aws_s3_bucket_policy",
+            "aws_s3_bucket_ownership_controls",
+            "aws_s3_bucket_object_lock_configuration",
         ],
     );
 }

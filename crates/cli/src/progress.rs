@@ -51,12 +51,18 @@ fn line(e: ApplyEvent) -> String {
                 address,
                 op,
                 elapsed,
+                waiting_for,
             } => {
-                format!(
+                let mut line = format!(
                     "{address}: Still {}... [{} elapsed]",
                     op.progressive().to_lowercase(),
                     human(elapsed)
-                )
+                );
+                if let Some(w) = waiting_for {
+                    line.push(' ');
+                    line.push_str(&w);
+                }
+                line
             }
             ApplyEvent::Finished {
                 address,

@@ -23,7 +23,8 @@ pub struct BlockView {
     pub managed: bool,
     /// The region of the block's provider configuration, if set.
     pub region: Option<String>,
-    /// Attributes whose value is a known, non-sensitive string now.
+    /// Attributes whose value is a known, non-sensitive string, number or
+    /// bool now, as text (`10`, `true`).
     pub known: BTreeMap<String, String>,
     /// Attributes that refer to another block of the module as a whole
     /// (`vpc_id = "${aws_vpc.main.id}"`): that block's index.

@@ -14,8 +14,8 @@ mod value_serde;
 
 pub use address::{Address, AddressParseError, InstanceKey, Mode, ModuleStep, Target};
 pub use provider::{
-    DataSource, OpContext, ProviderError, Providers, ReadContext, ReadOutcome, ReadRequest,
-    Registry, Resource, ValidationIssue,
+    DataSource, OpContext, Progress, ProviderError, Providers, ReadContext, ReadOutcome,
+    ReadRequest, Registry, Resource, ValidationIssue,
 };
 pub use schema::{Attribute, Check, Presence, Schema, Type};
 pub use value::{Attrs, Object, PathStep, Value};

@@ -43,6 +43,37 @@ pub struct OpContext {
     pub idempotency_token: String,
     /// Upper bound for waiting on asynchronous completion.
     pub timeout: Duration,
+    /// Where a long wait says what it is waiting for.
+    pub progress: Progress,
+}
+
+/// A line an operation reports while it waits ("2 DNS records pending:
+/// ..."), shown with the apply's progress; nowhere by default.
+#[derive(Clone, Default)]
+pub struct Progress(Option<Report>);
+
+type Report = Arc<dyn Fn(&str) + Send + Sync>;
+
+impl Progress {
+    pub fn new(report: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        Progress(Some(Arc::new(report)))
+    }
+
+    pub fn report(&self, line: &str) {
+        if let Some(report) = &self.0 {
+            report(line);
+        }
+    }
+}
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Progress(on)"
+        } else {
+            "Progress(off)"
+        })
+    }
 }
 
 impl OpContext {
@@ -160,6 +191,14 @@ pub trait Resource: Send + Sync {
     /// `user_data` when `user_data_replace_on_change` is set).
     fn replaces_on(&self, _config: &Object, _changed: &[String]) -> Vec<String> {
         Vec::new()
+    }
+
+    /// The attribute that makes AWS refuse to delete the object as last
+    /// recorded (`enable_deletion_protection = true`), if it is set. A plan
+    /// that would destroy or replace such an object is refused before any
+    /// call: AWS would refuse it halfway through an apply.
+    fn deletion_protection(&self, _prior: &Object) -> Option<&'static str> {
+        None
     }
 
     /// Batched read: one outcome per request, in order. A missing resource is

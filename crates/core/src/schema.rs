@@ -38,6 +38,32 @@ impl Type {
         Type::Object(Arc::new(s))
     }
 
+    /// Fills a configured nested block's own defaults, as the plan does at
+    /// the top level: `health_check = { path = "/health" }` means the
+    /// default interval, not "no interval".
+    pub fn fill_defaults(&self, v: &mut Value) {
+        match (self, v) {
+            (Type::Object(schema), Value::Map(m)) => {
+                for (name, attr) in &schema.attributes {
+                    match m.get_mut(*name).filter(|v| !v.is_null()) {
+                        Some(v) => attr.ty.fill_defaults(v),
+                        None => {
+                            if let Some(d) = &attr.default {
+                                m.insert(name.to_string(), d.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            (Type::List(t) | Type::Set(t), Value::List(items)) => {
+                for item in items {
+                    t.fill_defaults(item);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Checks a value against the type. Unknown values conform to every
     /// type; marks are looked through. On mismatch returns the path inside
     /// the value (empty for the value itself) and a description.

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use cairn_core::provider::ReadContext;
 use cairn_core::{
-    Address, Object, OpContext, ProviderError, Providers, ReadOutcome, Resource, Value,
+    Address, Object, OpContext, Progress, ProviderError, Providers, ReadOutcome, Resource, Value,
 };
 use cairn_lang::{Diagnostic, Stack};
 use cairn_state::{
@@ -72,6 +72,8 @@ pub enum ApplyEvent {
         address: Address,
         op: OpKind,
         elapsed: Duration,
+        /// The operation's latest report of what it waits for.
+        waiting_for: Option<String>,
     },
     Finished {
         address: Address,
@@ -191,6 +193,8 @@ pub async fn apply(
     let mut ready: VecDeque<usize> = (0..ops.len()).filter(|&i| ops[i].waits_for == 0).collect();
     let mut running: JoinSet<(usize, Result<Done, ProviderError>)> = JoinSet::new();
     let mut started: HashMap<usize, Instant> = HashMap::new();
+    // What each running operation last said it waits for (ctx.progress).
+    let waiting: Arc<std::sync::Mutex<HashMap<usize, String>>> = Arc::default();
     let mut errors = Vec::new();
     let mut interrupted = false;
     let mut halted = !diagnostics.is_empty();
@@ -352,6 +356,14 @@ pub async fn apply(
                     .resource(&change.address)
                     .and_then(|b| b.timeouts.get(kind.verb()))
                     .unwrap_or(opts.timeout),
+                progress: {
+                    let waiting = waiting.clone();
+                    Progress::new(move |line| {
+                        if let Ok(mut w) = waiting.lock() {
+                            w.insert(i, line.to_string());
+                        }
+                    })
+                },
             };
             emit(ApplyEvent::Started {
                 address: change.address.clone(),
@@ -367,9 +379,10 @@ pub async fn apply(
         let joined = tokio::select! {
             j = running.join_next() => j,
             _ = ticker.tick() => {
+                let waiting = waiting.lock().map(|w| w.clone()).unwrap_or_default();
                 for (i, t) in &started {
                     let change = &plan.changes[ops[*i].change];
-                    emit(ApplyEvent::StillRunning { address: change.address.clone(), op: ops[*i].kind, elapsed: t.elapsed() });
+                    emit(ApplyEvent::StillRunning { address: change.address.clone(), op: ops[*i].kind, elapsed: t.elapsed(), waiting_for: waiting.get(i).cloned() });
                 }
                 continue;
             }
@@ -389,6 +402,9 @@ pub async fn apply(
             }
         };
         let elapsed = started.remove(&i).map(|t| t.elapsed()).unwrap_or_default();
+        if let Ok(mut w) = waiting.lock() {
+            w.remove(&i);
+        }
         let change = &plan.changes[ops[i].change];
         let key = change.address.to_string();
         let schema = if change.address.is_data() {

@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use cairn_core::checks::{BlockView, Finding, ModuleView};
-use cairn_core::Registry;
+use cairn_core::{Registry, Value};
 use cairn_lang::{Diagnostic, ExprKind, ResourceBlock, Scope, Span, Stack, StaticScope, Subject};
 
 /// Every registered check, for every module configuration once.
@@ -60,11 +60,15 @@ fn view(
             let mut refs = std::collections::BTreeMap::new();
             for (name, e) in &b.attributes {
                 if let Ok(v) = e.eval(scope) {
-                    if let Some(s) = v
-                        .as_str()
-                        .filter(|_| v.is_wholly_known() && !v.is_sensitive())
-                    {
-                        known.insert(name.clone(), s.to_string());
+                    let text = match &v {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) if n.fract() == 0.0 => Some(format!("{}", *n as i64)),
+                        Value::Number(n) => Some(n.to_string()),
+                        Value::Bool(b) => Some(b.to_string()),
+                        _ => None,
+                    };
+                    if let Some(text) = text {
+                        known.insert(name.clone(), text);
                     }
                 }
                 if let ExprKind::Ref(r) = &e.kind {

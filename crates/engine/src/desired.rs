@@ -58,7 +58,8 @@ pub fn evaluate(
         }
     }
     for (name, attr) in &schema.attributes {
-        if attrs.get(*name).is_some_and(|v| !v.is_null()) {
+        if let Some(v) = attrs.get_mut(*name).filter(|v| !v.is_null()) {
+            attr.ty.fill_defaults(v);
             continue;
         }
         if let Some(d) = &attr.default {

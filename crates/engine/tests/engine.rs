@@ -525,6 +525,7 @@ async fn an_object_created_but_never_recorded_is_adopted_not_duplicated() {
         default_tags: Default::default(),
         idempotency_token: String::new(),
         timeout: std::time::Duration::from_secs(1),
+        progress: Default::default(),
     };
     let planned: cairn_core::Object = [
         ("cidr_block".to_string(), "10.0.0.0/16".into()),

@@ -18,6 +18,12 @@ impl MotoServer {
     /// If `moto_server` is not installed or does not come up: tests cannot
     /// run without it, and the message says how to install it.
     pub fn start() -> MotoServer {
+        MotoServer::start_with_env(&[])
+    }
+
+    /// Like [`MotoServer::start`], with these environment variables set for
+    /// the server (`MOTO_ACM_VALIDATION_WAIT`, 0 unless given, ...).
+    pub fn start_with_env(vars: &[(&str, &str)]) -> MotoServer {
         let mut last_err = String::new();
         // The port is free when probed but another process could take it
         // before moto binds: try a few.
@@ -26,6 +32,7 @@ impl MotoServer {
             let child = Command::new("moto_server")
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_ACM_VALIDATION_WAIT", "0")
+                .envs(vars.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -159,6 +166,7 @@ pub mod fixtures {
             default_tags: [("Team".to_string(), "platform".to_string())].into(),
             idempotency_token: "2f1e6c52-7a4c-4c1e-9d7e-0d8a3f1b2c3d".into(),
             timeout: Duration::from_secs(30),
+            progress: Default::default(),
         }
     }
 

@@ -87,15 +87,15 @@ pub async fn check(resource: &dyn Resource, case: Case, ctx: &OpContext) {
     // As the engine plans a create: defaults filled in, computed unknown.
     let mut config = case.config.clone();
     for (name, attr) in &schema.attributes {
-        if config.get(*name).is_none_or(Value::is_null) {
-            if let Some(d) = &attr.default {
-                config.insert(name.to_string(), d.clone());
-            } else if matches!(
-                attr.presence,
-                Presence::Computed | Presence::OptionalComputed
-            ) {
-                config.insert(name.to_string(), Value::Unknown);
-            }
+        if let Some(v) = config.get_mut(*name).filter(|v| !v.is_null()) {
+            attr.ty.fill_defaults(v);
+        } else if let Some(d) = &attr.default {
+            config.insert(name.to_string(), d.clone());
+        } else if matches!(
+            attr.presence,
+            Presence::Computed | Presence::OptionalComputed
+        ) {
+            config.insert(name.to_string(), Value::Unknown);
         }
     }
 
@@ -169,7 +169,13 @@ pub async fn check(resource: &dyn Resource, case: Case, ctx: &OpContext) {
         );
     }
     let mut planned = created.clone();
-    planned.extend(case.update.clone());
+    for (name, v) in &case.update {
+        let mut v = v.clone();
+        if let Some(attr) = schema.get(name) {
+            attr.ty.fill_defaults(&mut v);
+        }
+        planned.insert(name.clone(), v);
+    }
     let updated = if changed.is_empty() {
         created.clone()
     } else {
@@ -190,7 +196,11 @@ pub async fn check(resource: &dyn Resource, case: Case, ctx: &OpContext) {
         .unwrap_or_else(|| panic!("{ty}: gone after the update"));
     for name in &changed {
         let ty_of = &schema.get(name).map(|a| a.ty.clone()).unwrap_or(Type::Any);
-        let (want, got) = (&case.update[name], fresh.get(name).unwrap_or(&Value::Null));
+        let null = Value::Null;
+        let (want, got) = (
+            planned.get(name).unwrap_or(&null),
+            fresh.get(name).unwrap_or(&null),
+        );
         assert!(
             same(ty_of, want, got),
             "{ty}: the update did not change `{name}`: wanted {want:?}, a fresh read has {got:?}"

@@ -1,9 +1,10 @@
 //! `lifecycle` across the finished plan: create_before_destroy carried to
-//! replaced dependencies, prevent_destroy enforced and recorded.
+//! replaced dependencies, prevent_destroy enforced and recorded, deletion
+//! protection held by AWS enforced before any call.
 
 use std::collections::HashMap;
 
-use cairn_core::Address;
+use cairn_core::{Address, Providers};
 use cairn_lang::{Diagnostic, Stack};
 use cairn_state::StateDocument;
 
@@ -84,6 +85,57 @@ pub(super) fn check_prevent_destroy(
             None => Diagnostic::new(message).hint(
                 "state recorded the protection when the block was configured: to destroy it on purpose, restore the block with prevent_destroy = false, apply, then remove the block",
             ),
+        });
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(EngineError::Config(errors))
+    }
+}
+
+/// Deletion protection held by AWS (`Resource::deletion_protection` on the
+/// recorded attributes): a plan that would destroy or replace such an
+/// object fails before any call, naming the attribute to turn off first.
+pub(super) fn check_deletion_protection(
+    stack: &Stack,
+    providers: &Providers,
+    changes: &[ResourceChange],
+) -> Result<(), EngineError> {
+    let mut errors = Vec::new();
+    for c in changes {
+        if !matches!(c.action, Action::Replace | Action::Delete) {
+            continue;
+        }
+        let (Some(prior), Some(resource)) = (
+            c.before.as_ref(),
+            providers.resource(&c.provider, &c.address.type_name),
+        ) else {
+            continue;
+        };
+        let Some(attribute) = resource.deletion_protection(prior) else {
+            continue;
+        };
+        let why = if c.action == Action::Replace {
+            "it must be replaced"
+        } else {
+            "this plan deletes it"
+        };
+        let message = format!(
+            "`{}` has {attribute} = true, and {why}: AWS refuses to delete it",
+            c.address
+        );
+        let hint = format!(
+            "set {attribute} = false and apply that first, then plan the {} again",
+            if c.action == Action::Replace {
+                "replacement"
+            } else {
+                "destroy"
+            }
+        );
+        errors.push(match stack.resource(&c.address) {
+            Some(b) => Diagnostic::at(message, b.span).hint(hint),
+            None => Diagnostic::new(message).hint(hint),
         });
     }
     if errors.is_empty() {

@@ -29,7 +29,10 @@ use adoption::mark_adoptions;
 use drift::{drift_and_current, record_refreshed};
 pub use imports::block_of;
 use imports::read_imports;
-use lifecycle::{check_prevent_destroy, propagate_create_before_destroy, record_lifecycle};
+use lifecycle::{
+    check_deletion_protection, check_prevent_destroy, propagate_create_before_destroy,
+    record_lifecycle,
+};
 use walk::Walk;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -343,6 +346,7 @@ pub async fn plan(
     let (mut changes, mut state) = walk.finish()?;
     propagate_create_before_destroy(&mut changes);
     check_prevent_destroy(stack, &state, &changes)?;
+    check_deletion_protection(stack, providers, &changes)?;
     changes.sort_by(|a, b| a.address.cmp(&b.address).then(a.deposed.cmp(&b.deposed)));
     if opts.refresh {
         mark_adoptions(&mut changes, &state, providers, &stack.qualified_name()).await;

@@ -35,7 +35,7 @@ pub fn registry(settings: AwsSettings) -> Registry {
 pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
     let aws = AwsContext::new(settings);
     type Register = fn(&mut Registry, &AwsContext);
-    let crates: [(&'static str, Register); 9] = [
+    let crates: [(&'static str, Register); 12] = [
         ("provider-ec2", cairn_provider_ec2::register),
         ("provider-kms", cairn_provider_kms::register),
         ("provider-iam", cairn_provider_iam::register),
@@ -47,6 +47,9 @@ pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
         ),
         ("provider-efs", cairn_provider_efs::register),
         ("provider-s3", cairn_provider_s3::register),
+        ("provider-acm", cairn_provider_acm::register),
+        ("provider-elbv2", cairn_provider_elbv2::register),
+        ("provider-wafv2", cairn_provider_wafv2::register),
         ("provider-random", |r, _| cairn_provider_random::register(r)),
     ];
     crates

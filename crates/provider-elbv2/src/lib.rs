@@ -1,0 +1,99 @@
+//! cairn resource types backed by Elastic Load Balancing v2, one file
+//! each: `aws_lb` (application load balancers), `aws_lb_target_group`,
+//! `aws_lb_listener`, `aws_lb_listener_rule`, `aws_lb_listener_certificate`; with the actions and tag
+//! reads they share, and the offline checks across rules.
+
+mod actions;
+mod lb;
+mod listener;
+mod listener_certificate;
+mod listener_rule;
+mod rule_checks;
+mod tags;
+mod target_group;
+
+use std::sync::Arc;
+
+use aws_sdk_elasticloadbalancingv2::Client;
+use cairn_aws::{sdk_client, AwsContext, LazyClient, Tagging};
+use cairn_core::Registry;
+
+/// Adds the ELBv2 types to `registry`. Makes no network call.
+pub fn register(registry: &mut Registry, aws: &AwsContext) {
+    let elb = Arc::new(Elbv2::new(
+        aws.clone(),
+        sdk_client!(aws_sdk_elasticloadbalancingv2),
+    ));
+    let tagging = Arc::new(Tagging::new(aws.clone()));
+    registry.add_resource(Arc::new(lb::LoadBalancer::new(
+        elb.clone(),
+        tagging.clone(),
+    )));
+    registry.add_resource(Arc::new(target_group::TargetGroup::new(
+        elb.clone(),
+        tagging.clone(),
+    )));
+    registry.add_resource(Arc::new(listener::Listener::new(
+        elb.clone(),
+        tagging.clone(),
+    )));
+    registry.add_resource(Arc::new(listener_rule::ListenerRule::new(
+        elb.clone(),
+        tagging,
+    )));
+    registry.add_resource(Arc::new(listener_certificate::ListenerCertificate::new(
+        elb,
+    )));
+    registry.add_check(Arc::new(rule_checks::RuleChecks));
+}
+
+/// The ELBv2 client every type of this crate shares.
+pub type Elbv2 = LazyClient<Client>;
+
+const READ_CONCURRENCY: usize = 8;
+
+/// Load balancer and target group names are at most 32 characters of
+/// letters, digits and hyphens. Without a `name`, one is made of
+/// `name_prefix` (or `cairn-`) and the create's idempotency token, so a
+/// create retried after a crash asks for the same name, and a replacement
+/// (a new planned create, a new token) gets a new one, which is what lets
+/// `create_before_destroy` work.
+fn generated_name(prefix: Option<&str>, token: &str) -> String {
+    let prefix = prefix.unwrap_or("cairn-");
+    let room = 32usize.saturating_sub(prefix.len());
+    let suffix: String = token
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .take(room)
+        .collect();
+    format!("{prefix}{suffix}")
+}
+
+/// An ARN's resource part (`loadbalancer/app/a/9665`, `targetgroup/t/e237`),
+/// from which CloudWatch dimensions are made.
+fn arn_resource(arn: &str) -> &str {
+    arn.splitn(6, ':').nth(5).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_names_fit_and_differ_per_create() {
+        let a = generated_name(Some("api-"), "2f1e6c52-7a4c-4c1e-9d7e-0d8a3f1b2c3d");
+        let b = generated_name(Some("api-"), "99aa6c52-7a4c-4c1e-9d7e-0d8a3f1b2c3d");
+        assert_eq!(a.len(), 32);
+        assert!(a.starts_with("api-2f1e6c527a4c"));
+        assert_ne!(a, b);
+        assert!(generated_name(None, "x").starts_with("cairn-"));
+    }
+
+    #[test]
+    fn arn_resources() {
+        let lb = "arn:aws:elasticloadbalancing:eu-west-2:1:loadbalancer/app/a/9665";
+        assert_eq!(arn_resource(lb), "loadbalancer/app/a/9665");
+        assert_eq!(arn_resource("nonsense"), "");
+    }
+}

@@ -8,6 +8,23 @@ use cairn_testkit::MotoServer;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_cairn");
 
+/// `fn $name(&self) -> $sdk::Client`: a client of the sandbox's moto,
+/// in the region and with the credentials the stacks use.
+macro_rules! sdk_client {
+    ($name:ident, $sdk:ident) => {
+        pub fn $name(&self) -> $sdk::Client {
+            $sdk::Client::from_conf(
+                $sdk::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .region(Region::new("eu-west-2"))
+                    .endpoint_url(self.moto.endpoint())
+                    .credentials_provider(Credentials::new("testing", "testing", None, None, "e2e"))
+                    .build(),
+            )
+        }
+    };
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
@@ -119,38 +136,11 @@ impl Sandbox {
         std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
     }
 
-    pub fn ec2(&self) -> aws_sdk_ec2::Client {
-        aws_sdk_ec2::Client::from_conf(
-            aws_sdk_ec2::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new("eu-west-2"))
-                .endpoint_url(self.moto.endpoint())
-                .credentials_provider(Credentials::new("testing", "testing", None, None, "e2e"))
-                .build(),
-        )
-    }
-
-    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
-        aws_sdk_cloudwatchlogs::Client::from_conf(
-            aws_sdk_cloudwatchlogs::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new("eu-west-2"))
-                .endpoint_url(self.moto.endpoint())
-                .credentials_provider(Credentials::new("testing", "testing", None, None, "e2e"))
-                .build(),
-        )
-    }
-
-    pub fn kms(&self) -> aws_sdk_kms::Client {
-        aws_sdk_kms::Client::from_conf(
-            aws_sdk_kms::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new("eu-west-2"))
-                .endpoint_url(self.moto.endpoint())
-                .credentials_provider(Credentials::new("testing", "testing", None, None, "e2e"))
-                .build(),
-        )
-    }
+    sdk_client!(ec2, aws_sdk_ec2);
+    sdk_client!(elb, aws_sdk_elasticloadbalancingv2);
+    sdk_client!(logs, aws_sdk_cloudwatchlogs);
+    sdk_client!(kms, aws_sdk_kms);
+    sdk_client!(waf, aws_sdk_wafv2);
 }
 
 impl Sandbox {

@@ -50,7 +50,7 @@ fn staging_applies_with_its_own_data_tier_and_replans_clean() {
     let plan = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
         plan.stdout
-            .contains("Plan: 94 to add, 0 to change, 0 to destroy."),
+            .contains("Plan: 113 to add, 0 to change, 0 to destroy."),
         "{}",
         plan.stdout
     );
@@ -273,6 +273,121 @@ fn staging_applies_with_its_own_data_tier_and_replans_clean() {
     assert!(
         script.contains("--postgres-secret \"tracker/staging/postgres-password\""),
         "{script}"
+    );
+
+    // The edge (reference §3.5, §3.7): HTTP redirected, HTTPS with the
+    // site's certificate and the admin one by SNI, the guide's rules,
+    // access logs to the log bucket, deletion protection on.
+    let elb = sb.elb();
+    let lb = id("module.alb.aws_lb.this");
+    let attributes = rt
+        .block_on(
+            elb.describe_load_balancer_attributes()
+                .load_balancer_arn(&lb)
+                .send(),
+        )
+        .unwrap();
+    let attr = |k: &str| {
+        attributes
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some(k))
+            .and_then(|a| a.value())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(attr("deletion_protection.enabled"), "true");
+    assert_eq!(
+        attr("access_logs.s3.bucket"),
+        "tracker-restapi-staging-alb-logs"
+    );
+    let https = id("module.alb.aws_lb_listener.https");
+    let certificates = rt
+        .block_on(
+            elb.describe_listener_certificates()
+                .listener_arn(&https)
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(certificates.certificates().len(), 2);
+    let rules = rt
+        .block_on(elb.describe_rules().listener_arn(&https).send())
+        .unwrap();
+    let mut routes: Vec<(String, usize)> = rules
+        .rules()
+        .iter()
+        .filter(|r| r.is_default() != Some(true))
+        .map(|r| {
+            let values = r
+                .conditions()
+                .iter()
+                .map(|c| {
+                    c.values()
+                        .len()
+                        .max(c.path_pattern_config().map_or(0, |p| p.values().len()))
+                        .max(c.host_header_config().map_or(0, |h| h.values().len()))
+                })
+                .sum();
+            (r.priority().unwrap_or_default().to_string(), values)
+        })
+        .collect();
+    routes.sort();
+    assert_eq!(
+        routes,
+        [
+            ("10".to_string(), 5),
+            ("15".to_string(), 1),
+            ("20".to_string(), 2)
+        ]
+    );
+    // The WAF (reference §3.6) protects that load balancer with the two
+    // managed rule groups and logs to its aws-waf-logs- group.
+    let waf = sb.waf();
+    let protecting = rt
+        .block_on(waf.get_web_acl_for_resource().resource_arn(&lb).send())
+        .unwrap();
+    let acl = protecting.web_acl().expect("the ALB has no web ACL");
+    assert_eq!(acl.id(), id("module.waf.aws_wafv2_web_acl.this"));
+    let mut groups: Vec<(i32, String)> = acl
+        .rules()
+        .iter()
+        .map(|r| {
+            let group = r.statement().and_then(|s| s.managed_rule_group_statement());
+            (r.priority(), group.map_or("", |g| g.name()).to_string())
+        })
+        .collect();
+    groups.sort();
+    assert_eq!(
+        groups,
+        [
+            (10, "AWSManagedRulesCommonRuleSet".to_string()),
+            (20, "AWSManagedRulesKnownBadInputsRuleSet".to_string())
+        ]
+    );
+    let logging = rt
+        .block_on(
+            waf.get_logging_configuration()
+                .resource_arn(acl.arn())
+                .send(),
+        )
+        .unwrap();
+    let destinations = logging
+        .logging_configuration()
+        .unwrap()
+        .log_destination_configs();
+    assert_eq!(destinations.len(), 1);
+    assert!(
+        destinations[0].ends_with(":log-group:aws-waf-logs-tracker-restapi-staging"),
+        "{destinations:?}"
+    );
+    let records = sb.run(&["output", "acm_validation_records"]).expect(0);
+    assert!(
+        records
+            .stdout
+            .contains("tracker-admin.staging.glimpse.technology")
+            && records.stdout.contains("CNAME"),
+        "{}",
+        records.stdout
     );
 
     // A rollout: new image tags from the tag file change outputs only.

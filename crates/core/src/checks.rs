@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::Value;
+
 /// One module's resource blocks as a check sees them. Blocks repeated by
 /// `count`/`for_each` are left out: their per-instance values are not
 /// known before the plan.
@@ -26,6 +28,9 @@ pub struct BlockView {
     /// Attributes whose value is a known, non-sensitive string, number or
     /// bool now, as text (`10`, `true`).
     pub known: BTreeMap<String, String>,
+    /// Attributes whose whole value (lists and nested blocks too) is
+    /// known and not sensitive now.
+    pub values: BTreeMap<String, Value>,
     /// Attributes that refer to another block of the module as a whole
     /// (`vpc_id = "${aws_vpc.main.id}"`): that block's index.
     pub refs: BTreeMap<String, usize>,

@@ -270,6 +270,11 @@ pub struct Attribute {
     pub default: Option<Value>,
     pub checks: Vec<Check>,
     pub description: &'static str,
+    /// The one spelling of a value that AWS and users may write several
+    /// ways (a document with defaults filled in): applied to configured
+    /// values before they are compared, and by the provider to what it
+    /// reads, so equal meanings compare equal.
+    pub canonical: Option<fn(&str) -> Option<String>>,
 }
 
 impl Attribute {
@@ -282,6 +287,7 @@ impl Attribute {
             default: None,
             checks: Vec::new(),
             description: "",
+            canonical: None,
         }
     }
     pub fn string() -> Self {
@@ -324,6 +330,22 @@ impl Attribute {
     pub fn describe(mut self, d: &'static str) -> Self {
         self.description = d;
         self
+    }
+    /// Sets the canonical form of a string attribute (see `canonical`);
+    /// `f` returns `None` for a value it cannot read, which stays as is.
+    pub fn canonical(mut self, f: fn(&str) -> Option<String>) -> Self {
+        self.canonical = Some(f);
+        self
+    }
+    /// A configured, non-null value as the plan holds it: nested defaults
+    /// filled in, then in canonical form.
+    pub fn prepare(&self, v: &mut Value) {
+        self.ty.fill_defaults(v);
+        if let (Some(f), Value::String(s)) = (self.canonical, &*v) {
+            if let Some(c) = f(s) {
+                *v = Value::String(c);
+            }
+        }
     }
     pub fn is_configurable(&self) -> bool {
         self.presence != Presence::Computed

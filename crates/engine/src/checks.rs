@@ -58,6 +58,7 @@ fn view(
             };
             let mut known = std::collections::BTreeMap::new();
             let mut refs = std::collections::BTreeMap::new();
+            let mut values = std::collections::BTreeMap::new();
             for (name, e) in &b.attributes {
                 if let Ok(v) = e.eval(scope) {
                     let text = match &v {
@@ -69,6 +70,9 @@ fn view(
                     };
                     if let Some(text) = text {
                         known.insert(name.clone(), text);
+                    }
+                    if v.is_wholly_known() && !v.contains_sensitive() {
+                        values.insert(name.clone(), v);
                     }
                 }
                 if let ExprKind::Ref(r) = &e.kind {
@@ -85,6 +89,7 @@ fn view(
                 managed: !b.address.is_data(),
                 region,
                 known,
+                values,
                 refs,
             }
         })

@@ -59,7 +59,7 @@ pub fn evaluate(
     }
     for (name, attr) in &schema.attributes {
         if let Some(v) = attrs.get_mut(*name).filter(|v| !v.is_null()) {
-            attr.ty.fill_defaults(v);
+            attr.prepare(v);
             continue;
         }
         if let Some(d) = &attr.default {

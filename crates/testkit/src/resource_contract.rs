@@ -88,7 +88,7 @@ pub async fn check(resource: &dyn Resource, case: Case, ctx: &OpContext) {
     let mut config = case.config.clone();
     for (name, attr) in &schema.attributes {
         if let Some(v) = config.get_mut(*name).filter(|v| !v.is_null()) {
-            attr.ty.fill_defaults(v);
+            attr.prepare(v);
         } else if let Some(d) = &attr.default {
             config.insert(name.to_string(), d.clone());
         } else if matches!(
@@ -172,7 +172,7 @@ pub async fn check(resource: &dyn Resource, case: Case, ctx: &OpContext) {
     for (name, v) in &case.update {
         let mut v = v.clone();
         if let Some(attr) = schema.get(name) {
-            attr.ty.fill_defaults(&mut v);
+            attr.prepare(&mut v);
         }
         planned.insert(name.clone(), v);
     }

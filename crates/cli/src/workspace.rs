@@ -35,7 +35,7 @@ pub fn registry(settings: AwsSettings) -> Registry {
 pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
     let aws = AwsContext::new(settings);
     type Register = fn(&mut Registry, &AwsContext);
-    let crates: [(&'static str, Register); 12] = [
+    let crates: [(&'static str, Register); 17] = [
         ("provider-ec2", cairn_provider_ec2::register),
         ("provider-kms", cairn_provider_kms::register),
         ("provider-iam", cairn_provider_iam::register),
@@ -50,6 +50,17 @@ pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
         ("provider-acm", cairn_provider_acm::register),
         ("provider-elbv2", cairn_provider_elbv2::register),
         ("provider-wafv2", cairn_provider_wafv2::register),
+        ("provider-ecs", cairn_provider_ecs::register),
+        (
+            "provider-appautoscaling",
+            cairn_provider_appautoscaling::register,
+        ),
+        ("provider-cloudwatch", cairn_provider_cloudwatch::register),
+        ("provider-sns", cairn_provider_sns::register),
+        (
+            "provider-servicediscovery",
+            cairn_provider_servicediscovery::register,
+        ),
         ("provider-random", |r, _| cairn_provider_random::register(r)),
     ];
     crates

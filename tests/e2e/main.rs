@@ -5,6 +5,7 @@
 mod bad_stacks;
 mod ci_flow;
 mod data_sources;
+mod ecs;
 mod edge;
 mod interrupt;
 mod language;

@@ -137,6 +137,7 @@ impl Sandbox {
     }
 
     sdk_client!(ec2, aws_sdk_ec2);
+    sdk_client!(ecs, aws_sdk_ecs);
     sdk_client!(elb, aws_sdk_elasticloadbalancingv2);
     sdk_client!(logs, aws_sdk_cloudwatchlogs);
     sdk_client!(kms, aws_sdk_kms);

@@ -50,7 +50,7 @@ fn staging_applies_with_its_own_data_tier_and_replans_clean() {
     let plan = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
         plan.stdout
-            .contains("Plan: 113 to add, 0 to change, 0 to destroy."),
+            .contains("Plan: 188 to add, 0 to change, 0 to destroy."),
         "{}",
         plan.stdout
     );
@@ -380,6 +380,131 @@ fn staging_applies_with_its_own_data_tier_and_replans_clean() {
         destinations[0].ends_with(":log-group:aws-waf-logs-tracker-restapi-staging"),
         "{destinations:?}"
     );
+
+    // The application (reference §3.9): every service on Fargate in the
+    // private subnets, the web ones behind their target groups, Anisette
+    // reachable by private DNS, the jobs registered but not running.
+    let ecs = sb.ecs();
+    let cluster = "tracker-restapi-staging";
+    let listed = rt
+        .block_on(ecs.list_services().cluster(cluster).send())
+        .unwrap();
+    let mut names: Vec<String> = listed
+        .service_arns()
+        .iter()
+        .map(|a| a.rsplit('/').next().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "admin",
+            "anisette",
+            "api",
+            "frontend",
+            "materialized-view-service",
+            "notification-service",
+            "tracker-fetcher-2",
+            "unified-geofence"
+        ]
+    );
+    let described = rt
+        .block_on(
+            ecs.describe_services()
+                .cluster(cluster)
+                .services("api")
+                .services("anisette")
+                .send(),
+        )
+        .unwrap();
+    for s in described.services() {
+        let vpc = s
+            .network_configuration()
+            .unwrap()
+            .awsvpc_configuration()
+            .unwrap();
+        assert_eq!(vpc.assign_public_ip().unwrap().as_str(), "DISABLED");
+        match s.service_name() {
+            Some("api") => assert_eq!(s.load_balancers()[0].container_port(), Some(8000)),
+            _ => assert_eq!(s.service_registries().len(), 1, "anisette has no DNS"),
+        }
+    }
+    let migrations = rt
+        .block_on(
+            ecs.describe_task_definition()
+                .task_definition("tracker-restapi-staging-migrations")
+                .send(),
+        )
+        .unwrap();
+    let job = &migrations
+        .task_definition()
+        .unwrap()
+        .container_definitions()[0];
+    assert_eq!(job.command(), ["bash", "./scripts/run_migrations.sh"]);
+    assert!(job.image().unwrap().ends_with("/tracker-api:sha-bootstrap"));
+    let mut secrets: Vec<&str> = job.secrets().iter().map(|s| s.name()).collect();
+    secrets.sort();
+    assert_eq!(
+        secrets,
+        ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "SECRET_KEY"]
+    );
+
+    // A rollout (reference §7): a new frontend tag from a var file makes
+    // one new revision and moves one service, nothing else.
+    let tags_file = sb.stack.join("image-tags.json");
+    let text = std::fs::read_to_string(&tags_file).unwrap().replace(
+        r#""frontend": "sha-bootstrap""#,
+        r#""frontend": "sha-abc1234""#,
+    );
+    std::fs::write(&tags_file, text).unwrap();
+    let tags_file = tags_file.to_str().unwrap();
+    let rollout = sb
+        .run(&["plan", "--var-file", tags_file, "--detailed-exitcode"])
+        .expect(2);
+    assert!(
+        rollout
+            .stdout
+            .contains("Plan: 1 to add, 1 to change, 1 to destroy."),
+        "{}",
+        rollout.stdout
+    );
+    for line in [
+        r#"module.ecs.aws_ecs_task_definition.service["frontend"] must be replaced"#,
+        r#"module.ecs.aws_ecs_service.this["frontend"] will be updated in-place"#,
+    ] {
+        assert!(rollout.stdout.contains(line), "{line}\n{}", rollout.stdout);
+    }
+    sb.run(&["apply", "--var-file", tags_file, "--auto-approve"])
+        .expect(0);
+    let frontend = rt
+        .block_on(
+            ecs.describe_services()
+                .cluster(cluster)
+                .services("frontend")
+                .send(),
+        )
+        .unwrap();
+    let moved_to = frontend.services()[0]
+        .task_definition()
+        .unwrap()
+        .to_string();
+    assert!(
+        moved_to.ends_with("/tracker-restapi-staging-frontend:2"),
+        "{moved_to}"
+    );
+    let old = rt
+        .block_on(
+            ecs.describe_task_definition()
+                .task_definition("tracker-restapi-staging-frontend:1")
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(
+        old.task_definition().unwrap().status().unwrap().as_str(),
+        "INACTIVE"
+    );
+    sb.run(&["plan", "--var-file", tags_file, "--detailed-exitcode"])
+        .expect(0);
     let records = sb.run(&["output", "acm_validation_records"]).expect(0);
     assert!(
         records
@@ -390,35 +515,13 @@ fn staging_applies_with_its_own_data_tier_and_replans_clean() {
         records.stdout
     );
 
-    // A rollout: new image tags from the tag file change outputs only.
-    let tags = sb.stack.join("image-tags.json");
-    let text = std::fs::read_to_string(&tags)
-        .unwrap()
-        .replacen("sha-bootstrap", "sha-1a2b3c", 1);
-    std::fs::write(&tags, text).unwrap();
-    let rollout = sb
-        .run(&[
-            "plan",
-            "--detailed-exitcode",
-            "--var-file",
-            tags.to_str().unwrap(),
-        ])
-        .expect(2);
-    assert!(
-        rollout.stdout.contains("tracker-api:sha-1a2b3c"),
-        "{}",
-        rollout.stdout
-    );
-    assert!(
-        !rollout.stdout.contains("Plan:"),
-        "no resource changes: {}",
-        rollout.stdout
-    );
     // A new bootstrap revision rebuilds the host, and only the host.
     let bump = sb
         .run(&[
             "plan",
             "--detailed-exitcode",
+            "--var-file",
+            tags_file,
             "--var",
             "bootstrap_revision=2",
         ])

@@ -141,3 +141,53 @@ fn an_apply_killed_during_the_service_create_is_finished_without_a_second() {
     }
     panic!("the kill never landed inside the service's create");
 }
+
+#[test]
+fn task_and_service_mistakes_ecs_refuses_late_are_caught_before_any_call() {
+    // The load balancer sends to a port the container does not map.
+    let wrong_port = STACK
+        .replace(
+            "[resource.aws_ecs_service.web]",
+            r#"[resource.aws_lb_target_group.web]
+name = "web"
+port = 80
+protocol = "HTTP"
+vpc_id = "${aws_vpc.main.id}"
+target_type = "ip"
+
+[resource.aws_ecs_service.web]"#,
+        )
+        .replace(
+            "timeouts = { delete = \"2m\" }",
+            "load_balancer = [{ target_group_arn = \"${aws_lb_target_group.web.arn}\", container_name = \"web\", container_port = 8080 }]",
+        );
+    let sb = Sandbox::with_files(&[("main.toml", &wrong_port)]);
+    let out = sb.run(&["plan"]).expect(1);
+    assert!(
+        out.stderr.contains(
+            "the load balancer sends to port 8080 of container `web`, which maps only 80"
+        ),
+        "{}",
+        out.stderr
+    );
+    let vpcs = rt().block_on(sb.ec2().describe_vpcs().send()).unwrap();
+    assert!(
+        vpcs.vpcs()
+            .iter()
+            .all(|v| v.cidr_block() != Some("10.72.0.0/16")),
+        "nothing is created"
+    );
+
+    // A task size Fargate does not run.
+    sb.write(
+        "main.toml",
+        &STACK.replace("memory = \"512\"", "memory = \"4096\""),
+    );
+    let out = sb.run(&["validate"]).expect(1);
+    assert!(
+        out.stderr
+            .contains("Fargate runs cpu 256 with memory 512, 1024, 2048, not 4096"),
+        "{}",
+        out.stderr
+    );
+}

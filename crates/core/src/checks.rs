@@ -28,8 +28,9 @@ pub struct BlockView {
     /// Attributes whose value is a known, non-sensitive string, number or
     /// bool now, as text (`10`, `true`).
     pub known: BTreeMap<String, String>,
-    /// Attributes whose whole value (lists and nested blocks too) is
-    /// known and not sensitive now.
+    /// Attributes whose value (lists and nested blocks too) is known now,
+    /// at least in part (parts known later are `Value::Unknown`), and not
+    /// sensitive.
     pub values: BTreeMap<String, Value>,
     /// Attributes that refer to another block of the module as a whole
     /// (`vpc_id = "${aws_vpc.main.id}"`): that block's index.

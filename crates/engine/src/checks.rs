@@ -71,7 +71,7 @@ fn view(
                     if let Some(text) = text {
                         known.insert(name.clone(), text);
                     }
-                    if v.is_wholly_known() && !v.contains_sensitive() {
+                    if !v.is_unknown() && !v.contains_sensitive() {
                         values.insert(name.clone(), v);
                     }
                 }

@@ -23,7 +23,7 @@ use cairn_core::{
     Schema, Type, ValidationIssue, Value,
 };
 
-use crate::{arn_resource, generated_name, Elbv2, READ_CONCURRENCY};
+use crate::{arn_resource, describe_by_arns, generated_name, Elbv2, READ_CONCURRENCY};
 
 pub struct LoadBalancer {
     elb: Arc<Elbv2>,
@@ -227,33 +227,21 @@ impl LoadBalancer {
     /// page) instead.
     async fn describe(&self, arns: &[&str]) -> Result<HashMap<String, SdkLb>, ProviderError> {
         let client = self.elb.client().await?;
-        let mut found = HashMap::new();
-        for chunk in arns.chunks(20) {
-            let page = client
-                .describe_load_balancers()
-                .set_load_balancer_arns(Some(chunk.iter().map(|a| a.to_string()).collect()))
-                .send()
-                .await;
-            match page {
-                Ok(p) => found.extend(
-                    p.load_balancers()
-                        .iter()
-                        .filter_map(|lb| Some((lb.load_balancer_arn()?.to_string(), lb.clone()))),
-                ),
-                Err(e) => {
-                    let e = error("elasticloadbalancing:DescribeLoadBalancers", e);
-                    if !cairn_aws::is_not_found(&e) {
-                        return Err(e);
-                    }
-                    let all = list_all(client).await?;
-                    return Ok(all
-                        .into_iter()
-                        .filter(|(arn, _)| arns.contains(&arn.as_str()))
-                        .collect());
-                }
-            }
-        }
-        Ok(found)
+        describe_by_arns(
+            arns,
+            |lb: &SdkLb| lb.load_balancer_arn(),
+            |chunk| async move {
+                client
+                    .describe_load_balancers()
+                    .set_load_balancer_arns(Some(chunk))
+                    .send()
+                    .await
+                    .map(|p| p.load_balancers().to_vec())
+                    .map_err(|e| error("elasticloadbalancing:DescribeLoadBalancers", e))
+            },
+            || async { Ok(list_all(client).await?.into_values().collect()) },
+        )
+        .await
     }
 
     async fn attributes(&self, arn: &str) -> Result<HashMap<String, String>, ProviderError> {

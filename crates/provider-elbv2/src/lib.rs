@@ -12,11 +12,13 @@ mod rule_checks;
 mod tags;
 mod target_group;
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use aws_sdk_elasticloadbalancingv2::Client;
 use cairn_aws::{sdk_client, AwsContext, LazyClient, Tagging};
-use cairn_core::Registry;
+use cairn_core::{ProviderError, Registry};
 
 /// Adds the ELBv2 types to `registry`. Makes no network call.
 pub fn register(registry: &mut Registry, aws: &AwsContext) {
@@ -51,6 +53,47 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
 pub type Elbv2 = LazyClient<Client>;
 
 const READ_CONCURRENCY: usize = 8;
+
+/// How many ARNs an ELBv2 describe call takes.
+const ARNS_PER_CALL: usize = 20;
+
+/// The objects of `arns` that exist, by ARN: `describe` asks for 20 ARNs a
+/// call. One unknown ARN fails such a call (on AWS as on moto), so then
+/// `fallback` lists the candidates another way and those of `arns` are
+/// kept.
+async fn describe_by_arns<T, D, DF, F, FF>(
+    arns: &[&str],
+    arn_of: fn(&T) -> Option<&str>,
+    describe: D,
+    fallback: F,
+) -> Result<HashMap<String, T>, ProviderError>
+where
+    D: Fn(Vec<String>) -> DF,
+    DF: Future<Output = Result<Vec<T>, ProviderError>>,
+    F: FnOnce() -> FF,
+    FF: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let by_arn = |items: Vec<T>| {
+        items
+            .into_iter()
+            .filter_map(|t| Some((arn_of(&t)?.to_string(), t)))
+            .collect::<Vec<_>>()
+    };
+    let mut found = HashMap::new();
+    for chunk in arns.chunks(ARNS_PER_CALL) {
+        match describe(chunk.iter().map(|a| a.to_string()).collect()).await {
+            Ok(items) => found.extend(by_arn(items)),
+            Err(e) if cairn_aws::is_not_found(&e) => {
+                return Ok(by_arn(fallback().await?)
+                    .into_iter()
+                    .filter(|(arn, _)| arns.contains(&arn.as_str()))
+                    .collect());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(found)
+}
 
 /// Load balancer and target group names are at most 32 characters of
 /// letters, digits and hyphens. Without a `name`, one is made of

@@ -17,7 +17,7 @@ use cairn_core::{
     Schema, ValidationIssue, Value,
 };
 
-use crate::{actions, Elbv2};
+use crate::{actions, describe_by_arns, Elbv2};
 
 pub struct Listener {
     elb: Arc<Elbv2>,
@@ -102,38 +102,29 @@ impl Listener {
         requests: &[(&str, Option<&str>)],
     ) -> Result<HashMap<String, SdkListener>, ProviderError> {
         let client = self.elb.client().await?;
-        let mut found = HashMap::new();
         let arns: Vec<&str> = requests.iter().map(|(arn, _)| *arn).collect();
-        for chunk in arns.chunks(20) {
-            let page = client
-                .describe_listeners()
-                .set_listener_arns(Some(chunk.iter().map(|a| a.to_string()).collect()))
-                .send()
-                .await;
-            match page {
-                Ok(p) => found.extend(
-                    p.listeners()
-                        .iter()
-                        .filter_map(|l| Some((l.listener_arn()?.to_string(), l.clone()))),
-                ),
-                Err(e) => {
-                    let e = error("elasticloadbalancing:DescribeListeners", e);
-                    if !cairn_aws::is_not_found(&e) {
-                        return Err(e);
-                    }
-                    let lbs: BTreeSet<&str> = requests.iter().filter_map(|(_, lb)| *lb).collect();
-                    let mut all = HashMap::new();
-                    for lb in lbs {
-                        all.extend(of_load_balancer(client, lb).await?);
-                    }
-                    return Ok(all
-                        .into_iter()
-                        .filter(|(arn, _)| arns.contains(&arn.as_str()))
-                        .collect());
+        describe_by_arns(
+            &arns,
+            |l: &SdkListener| l.listener_arn(),
+            |chunk| async move {
+                client
+                    .describe_listeners()
+                    .set_listener_arns(Some(chunk))
+                    .send()
+                    .await
+                    .map(|p| p.listeners().to_vec())
+                    .map_err(|e| error("elasticloadbalancing:DescribeListeners", e))
+            },
+            || async {
+                let lbs: BTreeSet<&str> = requests.iter().filter_map(|(_, lb)| *lb).collect();
+                let mut all = Vec::new();
+                for lb in lbs {
+                    all.extend(of_load_balancer(client, lb).await?.into_values());
                 }
-            }
-        }
-        Ok(found)
+                Ok(all)
+            },
+        )
+        .await
     }
 
     async fn read_one(&self, arn: &str, default_tags: &Tags) -> Result<Object, ProviderError> {

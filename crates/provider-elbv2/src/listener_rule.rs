@@ -27,7 +27,7 @@ use cairn_core::{
     Schema, Type, ValidationIssue, Value,
 };
 
-use crate::{actions, Elbv2};
+use crate::{actions, describe_by_arns, Elbv2};
 
 /// AWS's limit on condition values per rule (all conditions together).
 pub const MAX_CONDITION_VALUES: usize = 5;
@@ -251,38 +251,28 @@ impl ListenerRule {
     /// describe by ARNs: then the rules of each listener are listed.
     async fn describe(&self, arns: &[&str]) -> Result<HashMap<String, SdkRule>, ProviderError> {
         let client = self.elb.client().await?;
-        let mut found = HashMap::new();
-        for chunk in arns.chunks(20) {
-            let page = client
-                .describe_rules()
-                .set_rule_arns(Some(chunk.iter().map(|a| a.to_string()).collect()))
-                .send()
-                .await;
-            match page {
-                Ok(p) => found.extend(
-                    p.rules()
-                        .iter()
-                        .filter_map(|r| Some((r.rule_arn()?.to_string(), r.clone()))),
-                ),
-                Err(e) => {
-                    let e = error("elasticloadbalancing:DescribeRules", e);
-                    if !cairn_aws::is_not_found(&e) {
-                        return Err(e);
-                    }
-                    let listeners: BTreeSet<String> = arns.iter().map(|a| listener_of(a)).collect();
-                    let mut all = HashMap::new();
-                    for l in listeners {
-                        for r in of_listener(client, &l).await? {
-                            if let Some(arn) = r.rule_arn().filter(|a| arns.contains(a)) {
-                                all.insert(arn.to_string(), r.clone());
-                            }
-                        }
-                    }
-                    return Ok(all);
+        describe_by_arns(
+            arns,
+            |r: &SdkRule| r.rule_arn(),
+            |chunk| async move {
+                client
+                    .describe_rules()
+                    .set_rule_arns(Some(chunk))
+                    .send()
+                    .await
+                    .map(|p| p.rules().to_vec())
+                    .map_err(|e| error("elasticloadbalancing:DescribeRules", e))
+            },
+            || async {
+                let listeners: BTreeSet<String> = arns.iter().map(|a| listener_of(a)).collect();
+                let mut all = Vec::new();
+                for l in listeners {
+                    all.extend(of_listener(client, &l).await?);
                 }
-            }
-        }
-        Ok(found)
+                Ok(all)
+            },
+        )
+        .await
     }
 
     async fn read_one(&self, arn: &str, default_tags: &Tags) -> Result<Object, ProviderError> {

@@ -24,7 +24,7 @@ use cairn_core::{
 };
 
 use crate::lb::name_problem;
-use crate::{arn_resource, generated_name, Elbv2, READ_CONCURRENCY};
+use crate::{arn_resource, describe_by_arns, generated_name, Elbv2, READ_CONCURRENCY};
 
 pub struct TargetGroup {
     elb: Arc<Elbv2>,
@@ -176,43 +176,33 @@ impl TargetGroup {
     /// The target groups of these ARNs that exist (listing every group
     /// when one ARN is unknown, which fails a describe by ARNs).
     async fn describe(&self, arns: &[&str]) -> Result<HashMap<String, SdkTg>, ProviderError> {
+        const OP: &str = "elasticloadbalancing:DescribeTargetGroups";
         let client = self.elb.client().await?;
-        let mut found = HashMap::new();
-        for chunk in arns.chunks(20) {
-            let page = client
-                .describe_target_groups()
-                .set_target_group_arns(Some(chunk.iter().map(|a| a.to_string()).collect()))
-                .send()
-                .await;
-            match page {
-                Ok(p) => found.extend(
-                    p.target_groups()
-                        .iter()
-                        .filter_map(|t| Some((t.target_group_arn()?.to_string(), t.clone()))),
-                ),
-                Err(e) => {
-                    let e = error("elasticloadbalancing:DescribeTargetGroups", e);
-                    if !cairn_aws::is_not_found(&e) {
-                        return Err(e);
-                    }
-                    let all: Vec<SdkTg> = client
-                        .describe_target_groups()
-                        .page_size(400)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                        .map_err(|e| error("elasticloadbalancing:DescribeTargetGroups", e))?;
-                    return Ok(all
-                        .into_iter()
-                        .filter_map(|t| Some((t.target_group_arn()?.to_string(), t)))
-                        .filter(|(arn, _)| arns.contains(&arn.as_str()))
-                        .collect());
-                }
-            }
-        }
-        Ok(found)
+        describe_by_arns(
+            arns,
+            |t: &SdkTg| t.target_group_arn(),
+            |chunk| async move {
+                client
+                    .describe_target_groups()
+                    .set_target_group_arns(Some(chunk))
+                    .send()
+                    .await
+                    .map(|p| p.target_groups().to_vec())
+                    .map_err(|e| error(OP, e))
+            },
+            || async {
+                client
+                    .describe_target_groups()
+                    .page_size(400)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| error(OP, e))
+            },
+        )
+        .await
     }
 
     async fn delay(client: &Client, arn: &str) -> Result<Option<i64>, ProviderError> {

@@ -6,9 +6,9 @@
 //! TagResource nor ListTagsForResource for Application Auto Scaling, and
 //! ignores the tags RegisterScalableTarget carries).
 
-mod calls;
 mod common;
 
+use cairn_testkit::calls::Calls;
 use std::time::Duration;
 
 use aws_sdk_applicationautoscaling::types::{MetricType, ServiceNamespace};
@@ -278,7 +278,7 @@ async fn refresh_is_one_call_per_type_and_same_named_policies_read_apart() {
                 .unwrap(),
         );
     }
-    let (calls, _guard) = calls::count();
+    let (calls, _guard) = Calls::start();
     let t_items: Vec<(&str, &Object)> = services
         .iter()
         .map(String::as_str)

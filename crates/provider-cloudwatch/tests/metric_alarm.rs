@@ -2,11 +2,10 @@
 //! ECS estate's alarms, takeover rules, target tracking's own alarms, and
 //! the calls a refresh makes.
 
-mod calls;
-
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
 use cairn_core::provider::ReadContext;
 use cairn_core::{Object, ReadOutcome, ReadRequest, Resource, Value};
+use cairn_testkit::calls::Calls;
 use cairn_testkit::fixtures::{moto_provider, object, op_context, tags};
 
 fn dims(service: &str) -> Value {
@@ -353,7 +352,7 @@ async fn refresh_reads_alarms_and_their_tags_in_one_call_each_per_page() {
     }
     let ids: Vec<&str> = names.iter().map(String::as_str).collect();
 
-    let (calls, _guard) = calls::count();
+    let (calls, _guard) = Calls::start();
     let three = read(r.as_ref(), &ids[..3], stack).await;
     let for_three = calls.take();
     let all = read(r.as_ref(), &ids, stack).await;

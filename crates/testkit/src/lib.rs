@@ -123,6 +123,7 @@ mod tests {
     }
 }
 
+pub mod calls;
 pub mod resource_contract;
 
 /// Helpers for provider tests: operation contexts and attribute objects.

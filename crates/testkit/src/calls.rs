@@ -1,11 +1,13 @@
-//! Counts the AWS calls a piece of code makes, by operation, from the
-//! per-call debug event every cairn client emits (`cairn::aws`, "aws call").
+//! Counting the AWS calls a piece of provider code makes, by operation,
+//! from the per-call debug event every cairn client emits (`cairn::aws`,
+//! "aws call"): how tests prove that reads are batched.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
 use tracing::field::{Field, Visit};
+use tracing::subscriber::DefaultGuard;
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
@@ -13,14 +15,27 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 pub struct Calls(Arc<Mutex<Vec<String>>>);
 
 impl Calls {
+    /// Counts the calls made on this thread (a `#[tokio::test]` runs on
+    /// one) until the guard is dropped.
+    pub fn start() -> (Calls, DefaultGuard) {
+        let calls = Calls::default();
+        let subscriber = tracing_subscriber::registry().with(calls.clone());
+        (calls, tracing::subscriber::set_default(subscriber))
+    }
+
     /// The calls made since the last `take`, by operation.
     pub fn take(&self) -> BTreeMap<String, usize> {
         let mut out = BTreeMap::new();
-        for op in std::mem::take(&mut *self.0.lock().unwrap()) {
+        for op in std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner())) {
             *out.entry(op).or_default() += 1;
         }
         out
     }
+}
+
+/// An expected count by operation, to compare with [`Calls::take`].
+pub fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
+    pairs.iter().map(|(op, n)| (op.to_string(), *n)).collect()
 }
 
 struct Operation(Option<String>);
@@ -46,15 +61,7 @@ impl<S: Subscriber> Layer<S> for Calls {
         let mut op = Operation(None);
         event.record(&mut op);
         if let Some(op) = op.0 {
-            self.0.lock().unwrap().push(op);
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(op);
         }
     }
-}
-
-/// Counts the calls made on this thread (a current-thread tokio test)
-/// while the guard lives.
-pub fn count() -> (Calls, tracing::subscriber::DefaultGuard) {
-    let calls = Calls::default();
-    let subscriber = tracing_subscriber::registry().with(calls.clone());
-    (calls, tracing::subscriber::set_default(subscriber))
 }

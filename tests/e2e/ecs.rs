@@ -3,9 +3,6 @@
 //! apply killed during the service's create is finished by the next one
 //! without a second service.
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-
 use cairn_testkit::MotoServer;
 
 use crate::support::{rt, Sandbox};
@@ -103,21 +100,7 @@ fn an_apply_killed_during_the_service_create_is_finished_without_a_second() {
     // records it: watched on the debug log, retried if it was late.
     for attempt in 0..3 {
         let sb = Sandbox::with_files(&[("main.toml", STACK)]);
-        let mut child = sb
-            .command(&["apply", "--auto-approve"])
-            .env("CAIRN_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        for line in BufReader::new(stderr).lines() {
-            if line.unwrap().contains("operation=CreateService") {
-                child.kill().unwrap();
-                break;
-            }
-        }
-        child.wait().unwrap();
+        sb.apply_killed_at("CreateService");
         if sb.state("ecs")["resources"]
             .get("aws_ecs_service.web")
             .is_some()

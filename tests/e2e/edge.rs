@@ -5,9 +5,6 @@
 //! killed during the load balancer's create is finished by the next one
 //! without a second load balancer.
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-
 use crate::support::{rt, Sandbox};
 
 const STACK: &str = r#"
@@ -243,21 +240,7 @@ fn an_apply_killed_during_the_load_balancer_create_is_finished_without_a_second(
     // state records it: watched on the debug log, retried if it was late.
     for attempt in 0..3 {
         let sb = Sandbox::with_files(&[("main.toml", STACK)]);
-        let mut child = sb
-            .command(&["apply", "--auto-approve"])
-            .env("CAIRN_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        for line in BufReader::new(stderr).lines() {
-            if line.unwrap().contains("operation=CreateLoadBalancer") {
-                child.kill().unwrap();
-                break;
-            }
-        }
-        child.wait().unwrap();
+        sb.apply_killed_at("CreateLoadBalancer");
         let recorded = sb.state("edge")["resources"].get("aws_lb.main").is_some();
         if recorded {
             eprintln!("attempt {attempt}: the kill came after the state write; again");

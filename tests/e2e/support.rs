@@ -112,6 +112,29 @@ impl Sandbox {
         c
     }
 
+    /// Runs `apply --auto-approve` and kills it (SIGKILL) as soon as the
+    /// debug log shows a call of `operation` (`CreateService`): the call
+    /// was made, and its result may or may not have reached the state.
+    pub fn apply_killed_at(&self, operation: &str) {
+        use std::io::{BufRead, BufReader};
+        let mut child = self
+            .command(&["apply", "--auto-approve"])
+            .env("CAIRN_LOG", "debug")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let marker = format!("operation={operation}");
+        for line in BufReader::new(stderr).lines() {
+            if line.unwrap().contains(&marker) {
+                child.kill().unwrap();
+                break;
+            }
+        }
+        child.wait().unwrap();
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command(args).output().unwrap())
     }

@@ -23,7 +23,9 @@ use cairn_core::{
     Schema, Type, ValidationIssue, Value,
 };
 
-use crate::{arn_resource, describe_by_arns, generated_name, Elbv2, READ_CONCURRENCY};
+use crate::{
+    arn_resource, describe_by_arns, generated_name, recorded_prefix, Elbv2, READ_CONCURRENCY,
+};
 
 pub struct LoadBalancer {
     elb: Arc<Elbv2>,
@@ -215,8 +217,11 @@ fn object(
         Value::Map(logs)
     });
     o.insert("access_logs".into(), logs.unwrap_or(Value::Null));
-    // An input AWS does not keep (only the name made from it): as recorded.
-    o.insert("name_prefix".into(), Value::from(prior.str("name_prefix")));
+    // An input AWS does not keep (only the name made from it).
+    o.insert(
+        "name_prefix".into(),
+        recorded_prefix(prior, lb.load_balancer_name()),
+    );
     tags::set_live(&mut o, live_tags, default_tags);
     o
 }

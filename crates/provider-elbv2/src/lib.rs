@@ -113,6 +113,34 @@ fn generated_name(prefix: Option<&str>, token: &str) -> String {
     format!("{prefix}{suffix}")
 }
 
+/// What an object read with nothing recorded (an interrupted apply's
+/// leftover, adopted; an import) was named from: the prefix of a name
+/// `generated_name` made from a user's `name_prefix` (32 characters, the
+/// token's hex digits after the prefix's last `-`). Without it the
+/// adopted object would differ from its configuration in `name_prefix`,
+/// which forces a replacement. `None` for a chosen name and for the
+/// default prefix (whose configuration has no `name_prefix`).
+fn prefix_of_generated(name: &str) -> Option<&str> {
+    let (head, tail) = name.rsplit_once('-')?;
+    let generated = name.len() == 32
+        && tail.len() >= 16
+        && tail
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
+    let prefix = &name[..=head.len()];
+    (generated && prefix != "cairn-").then_some(prefix)
+}
+
+/// `name_prefix` as recorded, or, with nothing recorded, as inferred from
+/// the name.
+fn recorded_prefix(prior: &cairn_core::Object, name: Option<&str>) -> cairn_core::Value {
+    use cairn_core::Attrs;
+    match prior.get("name_prefix") {
+        Some(_) => prior.str("name_prefix").into(),
+        None => name.and_then(prefix_of_generated).into(),
+    }
+}
+
 /// An ARN's resource part (`loadbalancer/app/a/9665`, `targetgroup/t/e237`),
 /// from which CloudWatch dimensions are made.
 fn arn_resource(arn: &str) -> &str {
@@ -121,6 +149,19 @@ fn arn_resource(arn: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_prefix_of_a_generated_name_is_found_again() {
+        let name = super::generated_name(Some("api-"), "fb3df857-8c6d-5321-afa6-193ce49f0000");
+        assert_eq!(super::prefix_of_generated(&name), Some("api-"));
+        assert_eq!(super::prefix_of_generated("edge-alb"), None);
+        let default = super::generated_name(None, "fb3df857-8c6d-5321-afa6-193ce49f0000");
+        assert_eq!(super::prefix_of_generated(&default), None);
+        assert_eq!(
+            super::prefix_of_generated("tracker-restapi-staging-frontend"),
+            None
+        );
+    }
+
     use super::*;
 
     #[test]

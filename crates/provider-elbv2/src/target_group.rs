@@ -24,7 +24,9 @@ use cairn_core::{
 };
 
 use crate::lb::name_problem;
-use crate::{arn_resource, describe_by_arns, generated_name, Elbv2, READ_CONCURRENCY};
+use crate::{
+    arn_resource, describe_by_arns, generated_name, recorded_prefix, Elbv2, READ_CONCURRENCY,
+};
 
 pub struct TargetGroup {
     elb: Arc<Elbv2>,
@@ -118,8 +120,11 @@ fn object(
     o.insert("arn".into(), arn.into());
     o.insert("arn_suffix".into(), arn_resource(arn).into());
     o.insert("name".into(), Value::from(tg.target_group_name()));
-    // An input AWS does not keep (only the name made from it): as recorded.
-    o.insert("name_prefix".into(), Value::from(prior.str("name_prefix")));
+    // An input AWS does not keep (only the name made from it).
+    o.insert(
+        "name_prefix".into(),
+        recorded_prefix(prior, tg.target_group_name()),
+    );
     o.insert("port".into(), Value::from(tg.port()));
     o.insert(
         "protocol".into(),

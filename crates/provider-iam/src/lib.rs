@@ -1,11 +1,12 @@
 //! cairn resource types backed by AWS IAM, one file each: `aws_iam_role`,
 //! `aws_iam_role_policy`, `aws_iam_role_policy_attachment`,
-//! `aws_iam_instance_profile`; data sources `aws_iam_policy_document`
+//! `aws_iam_instance_profile`, `aws_iam_openid_connect_provider`; data sources `aws_iam_policy_document`
 //! (computed locally) and `aws_caller_identity` (STS). Policy documents are
 //! compared as JSON, not as strings.
 
 mod caller_identity;
 mod instance_profile;
+mod openid_connect_provider;
 mod policy_document;
 mod role;
 mod role_policy;
@@ -28,6 +29,9 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
     registry.add_resource(Arc::new(instance_profile::InstanceProfile::new(
         iam.clone(),
     )));
+    registry.add_resource(Arc::new(
+        openid_connect_provider::OpenIdConnectProvider::new(iam.clone()),
+    ));
     registry.add_data_source(Arc::new(policy_document::PolicyDocument));
     registry.add_data_source(Arc::new(caller_identity::CallerIdentity::new(iam)));
 }

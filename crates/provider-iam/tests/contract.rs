@@ -1,6 +1,7 @@
 //! The resource contract (cairn_testkit::resource_contract) for every IAM
 //! type, against moto.
 
+use cairn_core::Value;
 use cairn_testkit::fixtures::{moto_provider, object, op_context, tags};
 use cairn_testkit::resource_contract::{check, covered, Case, Leftovers, TagOutside};
 
@@ -162,6 +163,58 @@ async fn every_iam_type_keeps_the_contract() {
     };
     check(resource("aws_iam_instance_profile").as_ref(), profile, &ctx).await;
 
+    // client_id_list changes in place on AWS (Add/RemoveClientID), which
+    // moto does not implement: the in-place change here is the
+    // thumbprints and tags.
+    let c = iam.clone();
+    let oidc_tags: TagOutside = Box::new(move |arn, set, unset| {
+        let c = c.clone();
+        Box::pin(async move {
+            c.tag_open_id_connect_provider()
+                .open_id_connect_provider_arn(arn)
+                .set_tags(Some(iam_tags(set)))
+                .send()
+                .await
+                .unwrap();
+            c.untag_open_id_connect_provider()
+                .open_id_connect_provider_arn(arn)
+                .set_tag_keys(Some(unset))
+                .send()
+                .await
+                .unwrap();
+        })
+    });
+    let oidc = Case {
+        address: "aws_iam_openid_connect_provider.contract",
+        config: object(&[
+            ("url", "https://token.actions.githubusercontent.com".into()),
+            ("client_id_list", Value::from(vec!["sts.amazonaws.com"])),
+            (
+                "thumbprint_list",
+                Value::from(vec!["6938fd4d98bab03faadb97b34396831e3780aea1"]),
+            ),
+            ("tags", tags(&[("Name", "github")])),
+        ]),
+        update: object(&[
+            (
+                "thumbprint_list",
+                Value::from(vec!["1c58a3a8518e8759bf075b76b750d4f2df264fcd"]),
+            ),
+            ("tags", tags(&[("Name", "github"), ("Use", "deploy")])),
+        ]),
+        replace: Some("url"),
+        missing_id: "arn:aws:iam::123456789012:oidc-provider/missing.example.com".into(),
+        leftovers: Leftovers::ByIdentity,
+        tag_outside: Some(oidc_tags),
+        delete_forgets: false,
+    };
+    check(
+        resource("aws_iam_openid_connect_provider").as_ref(),
+        oidc,
+        &ctx,
+    )
+    .await;
+
     covered(
         registry.resource_types(),
         &[
@@ -169,6 +222,7 @@ async fn every_iam_type_keeps_the_contract() {
             "aws_iam_role_policy",
             "aws_iam_role_policy_attachment",
             "aws_iam_instance_profile",
+            "aws_iam_openid_connect_provider",
         ],
     );
 }

@@ -230,3 +230,67 @@ async fn identity_and_policy_documents() {
         "vpc-flow-logs.amazonaws.com"
     );
 }
+
+#[tokio::test]
+async fn the_ci_deploy_roles_oidc_provider() {
+    let (_moto, registry, iam) = setup().await;
+    let oidc = registry
+        .resource("aws_iam_openid_connect_provider")
+        .unwrap();
+    let url = "https://token.actions.githubusercontent.com";
+    let config = object(&[
+        ("url", url.into()),
+        ("client_id_list", Value::from(vec!["sts.amazonaws.com"])),
+        ("thumbprint_list", Value::Null),
+        ("tags", tags(&[("Name", "github")])),
+    ]);
+    assert_eq!(oidc.validate(&config), vec![]);
+    let made = oidc
+        .create(
+            &op_context("aws_iam_openid_connect_provider.github"),
+            &config,
+        )
+        .await
+        .unwrap();
+    let arn = made["arn"].as_str().unwrap().to_string();
+    assert_eq!(
+        arn,
+        "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    );
+    // IAM answers the issuer without its scheme; the configured spelling
+    // stays, so a re-plan has no diff.
+    let live = iam
+        .get_open_id_connect_provider()
+        .open_id_connect_provider_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.url(), Some("token.actions.githubusercontent.com"));
+    assert_eq!(live.client_id_list(), ["sts.amazonaws.com"]);
+    let again = read(oidc.as_ref(), &arn, &made).await.unwrap();
+    assert_eq!(again["url"].as_str(), Some(url));
+
+    // Another address (another stack) cannot take the account's provider
+    // for the same issuer: it is told to import it, and nothing changes.
+    let err = oidc
+        .create(
+            &op_context("aws_iam_openid_connect_provider.other"),
+            &config,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "EntityAlreadyExists");
+    assert!(err.message.contains("not this stack's; import it"), "{err}");
+
+    let bad = object(&[
+        ("url", "token.actions.githubusercontent.com".into()),
+        ("client_id_list", Value::from(vec!["sts.amazonaws.com"])),
+        ("thumbprint_list", Value::from(vec!["not-a-thumbprint"])),
+    ]);
+    let issues: Vec<String> = oidc
+        .validate(&bad)
+        .into_iter()
+        .map(|i| i.attribute)
+        .collect();
+    assert_eq!(issues, ["url", "thumbprint_list"]);
+}

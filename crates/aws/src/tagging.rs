@@ -50,6 +50,22 @@ impl Tagging {
         }
     }
 
+    /// What an interrupted apply left of `resource_type`, for
+    /// `Resource::owned_by_stack` of a type whose id is its ARN: (address,
+    /// ARN) of each resource tagged as `stack`'s.
+    pub async fn owned_entries(
+        &self,
+        resource_type: &str,
+        stack: &str,
+    ) -> Result<Vec<(String, String)>, ProviderError> {
+        Ok(self
+            .owned(resource_type, stack)
+            .await?
+            .iter()
+            .filter_map(|(arn, t)| cairn_core::tags::owned_entry(stack, arn, t))
+            .collect())
+    }
+
     /// Every resource of `resource_type` (a service, `logs`, or
     /// `service:type`, `kms:key`) tagged as `stack`'s, with all its tags.
     pub async fn owned(

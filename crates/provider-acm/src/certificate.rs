@@ -596,11 +596,7 @@ impl Resource for Certificate {
     // tagging-API listing) find what an interrupted apply left, and the
     // idempotency token makes a retried request return it.
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
-        let owned = self.tagging.owned(TAGGING_TYPE, stack).await?;
-        Ok(owned
-            .iter()
-            .filter_map(|(arn, t)| tags::owned_entry(stack, arn, t))
-            .collect())
+        self.tagging.owned_entries(TAGGING_TYPE, stack).await
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

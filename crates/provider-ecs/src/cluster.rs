@@ -146,13 +146,7 @@ impl Resource for EcsCluster {
     }
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
-        Ok(self
-            .tagging
-            .owned("ecs:cluster", stack)
-            .await?
-            .iter()
-            .filter_map(|(arn, t)| tags::owned_entry(stack, arn, t))
-            .collect())
+        self.tagging.owned_entries("ecs:cluster", stack).await
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

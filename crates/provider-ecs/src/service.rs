@@ -597,13 +597,7 @@ impl Resource for Service {
     }
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
-        Ok(self
-            .tagging
-            .owned("ecs:service", stack)
-            .await?
-            .iter()
-            .filter_map(|(arn, t)| tags::owned_entry(stack, arn, t))
-            .collect())
+        self.tagging.owned_entries("ecs:service", stack).await
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

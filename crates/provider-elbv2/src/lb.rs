@@ -431,14 +431,9 @@ impl Resource for LoadBalancer {
     }
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
-        let owned = self
-            .tagging
-            .owned("elasticloadbalancing:loadbalancer", stack)
-            .await?;
-        Ok(owned
-            .iter()
-            .filter_map(|(arn, t)| tags::owned_entry(stack, arn, t))
-            .collect())
+        self.tagging
+            .owned_entries("elasticloadbalancing:loadbalancer", stack)
+            .await
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

@@ -376,14 +376,9 @@ impl Resource for TargetGroup {
     }
 
     async fn owned_by_stack(&self, stack: &str) -> Result<Vec<(String, String)>, ProviderError> {
-        let owned = self
-            .tagging
-            .owned("elasticloadbalancing:targetgroup", stack)
-            .await?;
-        Ok(owned
-            .iter()
-            .filter_map(|(arn, t)| tags::owned_entry(stack, arn, t))
-            .collect())
+        self.tagging
+            .owned_entries("elasticloadbalancing:targetgroup", stack)
+            .await
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Object) -> Result<Object, ProviderError> {

@@ -334,16 +334,16 @@ impl Resource for Listener {
         _prior: &Object,
     ) -> Result<(), ProviderError> {
         let client = self.elb.client().await?;
-        match client.delete_listener().listener_arn(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = error("elasticloadbalancing:DeleteListener", e);
-                if cairn_aws::is_not_found(&e) {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            }
-        }
+        // Gone already is done.
+        cairn_aws::delete_with_retry("load balancer listener", &[], || async {
+            client
+                .delete_listener()
+                .listener_arn(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("elasticloadbalancing:DeleteListener", e))
+        })
+        .await
     }
 }

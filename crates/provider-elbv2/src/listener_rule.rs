@@ -557,17 +557,17 @@ impl Resource for ListenerRule {
         _prior: &Object,
     ) -> Result<(), ProviderError> {
         let client = self.elb.client().await?;
-        match client.delete_rule().rule_arn(id).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = error("elasticloadbalancing:DeleteRule", e);
-                if cairn_aws::is_not_found(&e) {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            }
-        }
+        // Gone already is done.
+        cairn_aws::delete_with_retry("listener rule", &[], || async {
+            client
+                .delete_rule()
+                .rule_arn(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("elasticloadbalancing:DeleteRule", e))
+        })
+        .await
     }
 }
 

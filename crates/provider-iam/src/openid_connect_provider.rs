@@ -335,22 +335,17 @@ impl Resource for OpenIdConnectProvider {
         _prior: &Object,
     ) -> Result<(), ProviderError> {
         let client = self.iam.client().await?;
-        match client
-            .delete_open_id_connect_provider()
-            .open_id_connect_provider_arn(id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = error("iam:DeleteOpenIDConnectProvider", e);
-                if cairn_aws::is_not_found(&e) {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            }
-        }
+        // Gone already is done.
+        cairn_aws::delete_with_retry("OIDC provider", &[], || async {
+            client
+                .delete_open_id_connect_provider()
+                .open_id_connect_provider_arn(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("iam:DeleteOpenIDConnectProvider", e))
+        })
+        .await
     }
 }
 

@@ -79,9 +79,56 @@ pub fn set_live(obj: &mut Object, live: &Tags, default_tags: &Tags) {
     obj.insert("tags_all".into(), to_value(&all));
 }
 
+/// Puts back into `obj`'s `tags` what `reference` (the planned or recorded
+/// object) configured with the same value as a default tag. The live read
+/// cannot tell such a tag from the default one and leaves it out of `tags`
+/// (`split_live`), which would show as a change on every plan.
+pub fn keep_configured(obj: &mut Object, reference: &Object) {
+    let configured = from_value(reference.get("tags"));
+    let all = from_value(obj.get("tags_all"));
+    let Some(Value::Map(own)) = obj.get_mut("tags") else {
+        return;
+    };
+    for (k, v) in configured {
+        if all.get(&k) == Some(&v) && !own.contains_key(&k) {
+            own.insert(k, Value::from(v.as_str()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_configured_tag_equal_to_a_default_is_kept() {
+        let tags = |pairs: &[(&str, &str)]| {
+            to_value(
+                &pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        let mut live = Object::new();
+        live.insert("tags".into(), tags(&[("Name", "x")]));
+        live.insert(
+            "tags_all".into(),
+            tags(&[("Name", "x"), ("Env", "prod"), ("Team", "a")]),
+        );
+        let mut planned = Object::new();
+        planned.insert(
+            "tags".into(),
+            tags(&[("Name", "x"), ("Env", "prod"), ("Team", "b")]),
+        );
+        keep_configured(&mut live, &planned);
+        // Env is configured and live with that value; Team differs live, so
+        // it stays out and the plan shows the change.
+        assert_eq!(
+            from_value(live.get("tags")),
+            from_value(Some(&tags(&[("Env", "prod"), ("Name", "x")])))
+        );
+    }
 
     #[test]
     fn ownership_and_unchanged_defaults_are_not_own_tags() {

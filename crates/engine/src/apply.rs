@@ -423,6 +423,9 @@ pub async fn apply(
                     mark_sensitive(s, &mut obj);
                 }
                 carry_marks(&mut obj, change.after.as_ref());
+                if let Some(after) = &change.after {
+                    cairn_core::tags::keep_configured(&mut obj, after);
+                }
                 let id = obj
                     .get("id")
                     .and_then(Value::as_str)

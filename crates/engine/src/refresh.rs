@@ -73,11 +73,12 @@ pub async fn refresh(
             match resource.read(&requests, ctx).await {
                 Ok(outcomes) if outcomes.len() == items.len() => {
                     let mut out = Vec::with_capacity(items.len());
-                    for ((addr, _, marks), outcome) in items.iter().zip(outcomes) {
+                    for ((addr, prior, marks), outcome) in items.iter().zip(outcomes) {
                         let live = match outcome {
                             ReadOutcome::Gone => None,
                             ReadOutcome::Live(mut obj) => {
                                 mark_sensitive(resource.schema(), &mut obj);
+                                cairn_core::tags::keep_configured(&mut obj, prior);
                                 let mut v = cairn_core::Value::Map(obj);
                                 v.mark_paths(marks);
                                 v.as_map().cloned()

@@ -619,3 +619,29 @@ async fn a_resources_timeouts_bound_its_operations() {
     // The same operation with room to finish.
     env.apply(&slow("timeouts = { create = \"5s\" }\n")).await;
 }
+
+#[tokio::test]
+async fn a_tag_configured_with_a_default_tags_value_replans_clean() {
+    let env = Env::new();
+    let text = r#"
+[provider.aws]
+default_tags = { Env = "prod", Team = "platform" }
+
+[resource.test_network.main]
+cidr_block = "10.0.0.0/16"
+tags = { Env = "prod", Name = "main" }
+"#;
+    let out = env.apply(text).await;
+    let tags = &out.state.resources["test_network.main"].attributes()["tags"];
+    assert_eq!(tags.as_map().map(|m| m.len()), Some(2), "{tags:?}");
+    let (_, plan) = env.plan(text).await;
+    assert!(!plan.has_changes(), "{}", render::plan_text(&plan));
+    // Dropping the tag that only repeated the default is still a change
+    // to the configuration, and it converges.
+    let without = text.replace("Env = \"prod\", Name", "Name");
+    let (_, plan) = env.plan(&without).await;
+    assert_eq!(plan.change("test_network.main").unwrap().changed, ["tags"]);
+    env.apply(&without).await;
+    let (_, plan) = env.plan(&without).await;
+    assert!(!plan.has_changes(), "{}", render::plan_text(&plan));
+}

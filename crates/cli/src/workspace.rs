@@ -35,7 +35,7 @@ pub fn registry(settings: AwsSettings) -> Registry {
 pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
     let aws = AwsContext::new(settings);
     type Register = fn(&mut Registry, &AwsContext);
-    let crates: [(&'static str, Register); 17] = [
+    let crates: [(&'static str, Register); 23] = [
         ("provider-ec2", cairn_provider_ec2::register),
         ("provider-kms", cairn_provider_kms::register),
         ("provider-iam", cairn_provider_iam::register),
@@ -61,6 +61,12 @@ pub fn registries(settings: AwsSettings) -> Vec<(&'static str, Registry)> {
             "provider-servicediscovery",
             cairn_provider_servicediscovery::register,
         ),
+        ("provider-rds", cairn_provider_rds::register),
+        ("provider-elasticache", cairn_provider_elasticache::register),
+        ("provider-memorydb", cairn_provider_memorydb::register),
+        ("provider-sqs", cairn_provider_sqs::register),
+        ("provider-scheduler", cairn_provider_scheduler::register),
+        ("provider-sesv2", cairn_provider_sesv2::register),
         ("provider-random", |r, _| cairn_provider_random::register(r)),
     ];
     crates

@@ -125,6 +125,7 @@ mod tests {
 
 pub mod calls;
 pub mod resource_contract;
+pub mod sesv2_proxy;
 
 /// Helpers for provider tests: operation contexts and attribute objects.
 pub mod fixtures {

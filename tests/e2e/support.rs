@@ -8,6 +8,24 @@ use cairn_testkit::MotoServer;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_cairn");
 
+/// A client of `$sb`'s moto for any SDK crate, in `$region`, with the
+/// credentials the stacks use: `moto_client!(sb, aws_sdk_rds, "us-east-1")`.
+#[macro_export]
+macro_rules! moto_client {
+    ($sb:expr, $sdk:ident, $region:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::Config::builder()
+                .behavior_version($sdk::config::BehaviorVersion::latest())
+                .region($sdk::config::Region::new($region))
+                .endpoint_url($sb.moto.endpoint())
+                .credentials_provider($sdk::config::Credentials::new(
+                    "testing", "testing", None, None, "e2e",
+                ))
+                .build(),
+        )
+    };
+}
+
 /// `fn $name(&self) -> $sdk::Client`: a client of the sandbox's moto,
 /// in the region and with the credentials the stacks use.
 macro_rules! sdk_client {

@@ -681,6 +681,45 @@ fn production_peers_to_the_existing_database_through_its_own_provider() {
         state["outputs"]["database_endpoint"]["value"],
         "timescaledb-haproxy.prod.internal:5433"
     );
+    // Production's cache is MemoryDB (Valkey, TLS, the stack's key) behind
+    // the cache group, and the tasks are told to reach it in cluster mode.
+    let memorydb = crate::moto_client!(sb, aws_sdk_memorydb, "eu-west-2");
+    let clusters = rt
+        .block_on(
+            memorydb
+                .describe_clusters()
+                .cluster_name(id("module.cache[0].aws_memorydb_cluster.this"))
+                .send(),
+        )
+        .unwrap();
+    let cache = &clusters.clusters()[0];
+    assert_eq!(cache.tls_enabled(), Some(true));
+    assert_eq!(
+        cache.kms_key_id(),
+        state["outputs"]["kms_key_arn"]["value"].as_str()
+    );
+    assert_eq!(
+        cache
+            .security_groups()
+            .iter()
+            .filter_map(|g| g.security_group_id())
+            .collect::<Vec<_>>(),
+        [id("module.security.aws_security_group.this[\"cache\"]")]
+    );
+    let endpoint = cache.cluster_endpoint().and_then(|e| e.address()).unwrap();
+    assert_eq!(
+        state["outputs"]["cache_endpoint"]["value"],
+        format!("{endpoint}:6379")
+    );
+    let api =
+        &state["resources"]["module.ecs.aws_ecs_task_definition.service[\"api\"]"]["attributes"];
+    let containers: serde_json::Value =
+        serde_json::from_str(api["container_definitions"].as_str().unwrap()).unwrap();
+    let environment = containers[0]["environment"].to_string();
+    assert!(
+        environment.contains("REDIS_CLUSTER_MODE") && environment.contains(endpoint),
+        "{environment}"
+    );
     // Nothing of the database team's was changed.
     let theirs = rt
         .block_on(ec2.describe_vpcs().vpc_ids(&db_vpc).send())

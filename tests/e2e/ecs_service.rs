@@ -172,7 +172,11 @@ fn both_instances_apply_replan_clean_and_one_instances_alarms_go_alone() {
         subnets.sort();
         assert_eq!(subnets, private, "{i}");
         let tasks_group = id(&module("aws_security_group.tasks"));
-        assert_eq!(network.security_groups(), std::slice::from_ref(&tasks_group), "{i}");
+        assert_eq!(
+            network.security_groups(),
+            std::slice::from_ref(&tasks_group),
+            "{i}"
+        );
         // moto ignores a capacity provider strategy (it reports EC2):
         // what was sent is in state.
         assert_eq!(

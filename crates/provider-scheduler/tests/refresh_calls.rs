@@ -1,6 +1,4 @@
-//! What a refresh of `aws_scheduler_schedule` costs, in AWS calls. Alone in
-//! its test binary: the call counter (a thread's tracing subscriber) misses
-//! events while other tests of the same binary run in parallel.
+//! What a refresh of `aws_scheduler_schedule` costs, in AWS calls.
 
 use cairn_core::{Object, ReadOutcome, ReadRequest, Value};
 use cairn_testkit::calls::{counts, Calls};

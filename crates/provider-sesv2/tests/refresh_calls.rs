@@ -1,6 +1,4 @@
-//! What a refresh of the SES v2 types costs, in AWS calls. Alone in its
-//! test binary: the call counter (a thread's tracing subscriber) misses
-//! events while other tests of the same binary run in parallel.
+//! What a refresh of the SES v2 types costs, in AWS calls.
 
 mod common;
 

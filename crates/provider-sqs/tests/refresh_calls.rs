@@ -1,7 +1,5 @@
 //! What a refresh and the ownership listing of `aws_sqs_queue` cost, in
-//! AWS calls, and FIFO queues named from a `name_prefix`. Alone in its test
-//! binary: the call counter (a thread's tracing subscriber) misses events
-//! while other tests of the same binary run in parallel.
+//! AWS calls, and FIFO queues named from a `name_prefix`.
 
 use std::collections::HashMap;
 

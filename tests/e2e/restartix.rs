@@ -256,7 +256,7 @@ fn staging_applies_aurora_redis_and_the_jobs_and_never_shows_a_secret() {
     let plan = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
         plan.stdout
-            .contains("Plan: 160 to add, 0 to change, 0 to destroy."),
+            .contains("Plan: 157 to add, 0 to change, 0 to destroy."),
         "{}",
         plan.stdout
     );
@@ -970,7 +970,7 @@ fn production_plans_rds_a_nat_gateway_and_the_nightly_backup_then_applies() {
     let plan = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
         plan.stdout
-            .contains("Plan: 157 to add, 0 to change, 0 to destroy."),
+            .contains("Plan: 159 to add, 0 to change, 0 to destroy."),
         "{}",
         plan.stdout
     );

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    AttributeValue, BlockDeviceMapping, EbsBlockDevice, HttpTokensState,
+    AttributeBooleanValue, AttributeValue, BlockDeviceMapping, EbsBlockDevice, HttpTokensState,
     IamInstanceProfileSpecification, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
     InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, ResourceType,
     SecureBlobAttributeValue, VolumeType,
@@ -109,6 +109,12 @@ fn schema() -> &'static Schema {
             .attr(
                 "volume_tags",
                 Attribute::new(Type::map(Type::String)).optional_computed(),
+            )
+            .attr(
+                "source_dest_check",
+                Attribute::bool()
+                    .default(true)
+                    .describe("false for an instance that routes others' traffic (a NAT instance)"),
             )
             .attr("id", Attribute::string().computed())
             .attr("arn", Attribute::string().computed())
@@ -311,6 +317,10 @@ impl Instance {
                 );
                 obj.insert("private_ip".into(), Value::from(i.private_ip_address()));
                 obj.insert("public_ip".into(), Value::from(i.public_ip_address()));
+                obj.insert(
+                    "source_dest_check".into(),
+                    Value::from(i.source_dest_check().unwrap_or(true)),
+                );
                 obj.insert(
                     "availability_zone".into(),
                     Value::from(i.placement().and_then(|p| p.availability_zone())),
@@ -690,6 +700,14 @@ impl Resource for Instance {
             .wait_for(&id, "running", ctx)
             .await
             .map_err(|e| e.with_partial_id(&id))?;
+        // RunInstances cannot turn the check off; until this call succeeds
+        // the instance is recorded tainted and replaced by the next apply.
+        if planned.get("source_dest_check").and_then(Value::as_bool) == Some(false) {
+            set_source_dest_check(client, &id, false)
+                .await
+                .map_err(|e| e.with_partial_id(&id))?;
+            obj.insert("source_dest_check".into(), Value::from(false));
+        }
         keep(&mut obj, planned);
         Ok(obj)
     }
@@ -730,6 +748,13 @@ impl Resource for Instance {
                 .send()
                 .await
                 .map_err(|e| error("ec2:ModifyInstanceAttribute", e))?;
+        }
+        if changed.iter().any(|c| c == "source_dest_check") {
+            let check = planned
+                .get("source_dest_check")
+                .and_then(Value::as_bool)
+                .unwrap_or(true);
+            set_source_dest_check(client, id, check).await?;
         }
         if changed.iter().any(|c| c == "metadata_options") {
             if let Some(m) = metadata_request(planned) {
@@ -796,4 +821,19 @@ impl Resource for Instance {
         )
         .await
     }
+}
+
+async fn set_source_dest_check(
+    client: &aws_sdk_ec2::Client,
+    id: &str,
+    check: bool,
+) -> Result<(), ProviderError> {
+    client
+        .modify_instance_attribute()
+        .instance_id(id)
+        .source_dest_check(AttributeBooleanValue::builder().value(check).build())
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| error("ec2:ModifyInstanceAttribute", e))
 }

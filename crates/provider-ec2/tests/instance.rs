@@ -145,8 +145,35 @@ async fn database_host_with_imdsv2_encrypted_root_and_in_place_resize() {
     assert_eq!(resized["instance_state"].as_str(), Some("running"));
     assert_eq!(resized["user_data"].as_str(), planned["user_data"].as_str());
 
+    // The source/destination check is on unless turned off (a NAT
+    // instance), in place.
+    assert_eq!(resized["source_dest_check"].as_bool(), Some(true));
+    let mut nat = resized.clone();
+    nat.insert("source_dest_check".into(), false.into());
+    let nat = r
+        .update(&ctx, &id, &resized, &nat, &["source_dest_check".into()])
+        .await
+        .unwrap();
+    let check = h
+        .ec2
+        .describe_instance_attribute()
+        .instance_id(&id)
+        .attribute(aws_sdk_ec2::types::InstanceAttributeName::SourceDestCheck)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        check.source_dest_check().and_then(|c| c.value()),
+        Some(false)
+    );
+    let seen = read(r.as_ref(), &[(&id, &nat)]).await;
+    assert_eq!(
+        seen[0].as_ref().unwrap()["source_dest_check"].as_bool(),
+        Some(false)
+    );
+
     assert_eq!(owned(r.as_ref(), &ctx).await.len(), 1);
-    r.delete(&ctx, &id, &resized).await.unwrap();
-    assert!(read(r.as_ref(), &[(&id, &resized)]).await[0].is_none());
+    r.delete(&ctx, &id, &nat).await.unwrap();
+    assert!(read(r.as_ref(), &[(&id, &nat)]).await[0].is_none());
     assert!(owned(r.as_ref(), &ctx).await.is_empty());
 }

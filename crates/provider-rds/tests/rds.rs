@@ -264,6 +264,89 @@ async fn the_master_password_is_sensitive_or_kept_out_of_state() {
 }
 
 #[tokio::test]
+async fn log_exports_and_enhanced_monitoring_are_set_at_create_and_in_place() {
+    let (_moto, aws, registry) = moto_provider(cairn_provider_rds::register);
+    let rds = aws_sdk_rds::Client::new(aws.sdk_config().await.unwrap());
+    let instance = registry.resource("aws_db_instance").unwrap();
+    let role = "arn:aws:iam::123456789012:role/rds-monitoring";
+    let mut planned = postgres("hub-logs");
+    planned.insert("monitoring_interval".into(), 60.into());
+    planned.insert("monitoring_role_arn".into(), role.into());
+    planned.insert(
+        "enabled_cloudwatch_logs_exports".into(),
+        Value::from(vec!["postgresql".to_string()]),
+    );
+    assert!(instance.validate(&planned).is_empty());
+    // Offline: an interval RDS refuses, and monitoring without its role.
+    let interval = &instance.schema().attributes["monitoring_interval"];
+    assert!(interval
+        .checks
+        .iter()
+        .any(|c| c.run(&Value::from(7)).is_err()));
+    let mut no_role = planned.clone();
+    no_role.remove("monitoring_role_arn");
+    assert_eq!(
+        instance.validate(&no_role)[0].attribute,
+        "monitoring_interval"
+    );
+
+    let ctx = op_context("aws_db_instance.logs");
+    let made = instance.create(&ctx, &planned).await.unwrap();
+    let exports = |rds: &aws_sdk_rds::Client| {
+        let rds = rds.clone();
+        async move {
+            let out = rds
+                .describe_db_instances()
+                .db_instance_identifier("hub-logs")
+                .send()
+                .await
+                .unwrap();
+            let mut l = out.db_instances()[0]
+                .enabled_cloudwatch_logs_exports()
+                .to_vec();
+            l.sort();
+            l
+        }
+    };
+    assert_eq!(exports(&rds).await, ["postgresql"]);
+    // moto keeps no Enhanced Monitoring settings: the recorded ones stay.
+    let prior = made.clone();
+    let seen = instance
+        .read(
+            &[ReadRequest {
+                id: "hub-logs",
+                prior: &prior,
+            }],
+            &read_ctx(),
+        )
+        .await
+        .unwrap();
+    let ReadOutcome::Live(seen) = &seen[0] else {
+        panic!("gone")
+    };
+    assert_eq!(seen["monitoring_interval"].as_i64(), Some(60));
+    assert_eq!(s(seen, "monitoring_role_arn"), role);
+
+    let mut more = made.clone();
+    more.insert(
+        "enabled_cloudwatch_logs_exports".into(),
+        Value::from(vec!["upgrade".to_string(), "postgresql".to_string()]),
+    );
+    instance
+        .update(
+            &ctx,
+            "hub-logs",
+            &made,
+            &more,
+            &["enabled_cloudwatch_logs_exports".into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(exports(&rds).await, ["postgresql", "upgrade"]);
+    instance.delete(&ctx, "hub-logs", &more).await.unwrap();
+}
+
+#[tokio::test]
 async fn an_instance_is_renamed_in_place() {
     let (_moto, aws, registry) = moto_provider(cairn_provider_rds::register);
     let rds = aws_sdk_rds::Client::new(aws.sdk_config().await.unwrap());

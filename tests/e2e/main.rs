@@ -4,6 +4,7 @@
 
 mod bad_stacks;
 mod ci_flow;
+mod convert;
 mod data_sources;
 mod ecs;
 mod ecs_service;

@@ -181,6 +181,20 @@ pub enum Command {
         #[arg(long)]
         diff: bool,
     },
+    /// Convert a Terraform configuration (a root module's `.tf` files, the
+    /// local modules it calls, its `.tfvars`) into cairn stack files.
+    /// Nothing is written while anything cannot be converted, unless
+    /// `--partial`.
+    Convert {
+        /// The Terraform root module's directory.
+        tf_dir: PathBuf,
+        /// Where the stack goes: a new or empty directory.
+        out_dir: PathBuf,
+        /// Write what converts, leaving a comment where each construct that
+        /// does not convert stood (it still exits 1).
+        #[arg(long)]
+        partial: bool,
+    },
     /// Print the JSON Schema of the stack format (every resource type and
     /// data source with its attributes), for editors such as Taplo.
     Schema {

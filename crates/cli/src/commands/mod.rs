@@ -1,6 +1,7 @@
 //! One function per command; each returns an exit code.
 
 mod backend;
+mod convert;
 mod fmt;
 mod import;
 mod inspect;
@@ -80,6 +81,11 @@ pub async fn run(cli: Cli) -> i32 {
             check,
             diff,
         } => fmt::fmt(&paths, recursive, check, diff),
+        Command::Convert {
+            tf_dir,
+            out_dir,
+            partial,
+        } => convert::convert(&tf_dir, &out_dir, partial),
         Command::Schema {
             env: _,
             markdown: true,

@@ -13,6 +13,7 @@ mod hub;
 mod interrupt;
 mod language;
 mod locking;
+mod migrate;
 mod network;
 mod quickstart;
 mod random;

@@ -181,6 +181,22 @@ pub enum Command {
         #[arg(long)]
         diff: bool,
     },
+    /// Carry a Terraform state over into this stack's (empty) state: every
+    /// object re-read live, nothing written to AWS, the Terraform state left
+    /// as it is.
+    Migrate {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// The Terraform state: a file (`terraform state pull > tf.json`) or
+        /// a directory holding terraform.tfstate.
+        #[arg(long = "from-terraform", value_name = "STATE_FILE_OR_DIR")]
+        from_terraform: PathBuf,
+        /// Print how each instance maps, read nothing live, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Convert a Terraform configuration (a root module's `.tf` files, the
     /// local modules it calls, its `.tfvars`) into cairn stack files.
     /// Nothing is written while anything cannot be converted, unless

@@ -32,3 +32,4 @@ pub use graph::ConfigGraph;
 pub use plan::{
     plan, Action, Drift, Move, OutputChange, Plan, PlanOptions, Reason, ResourceChange,
 };
+pub use refresh::{refresh, Refreshed};

@@ -27,6 +27,23 @@ pub struct StateDocument {
     pub resources: BTreeMap<String, ResourceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
+    /// The other tool's state this lineage began from (`cairn migrate`),
+    /// kept in every later version so the record says where it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrated_from: Option<MigratedFrom>,
+}
+
+/// Provenance of a migrated state: the Terraform state it was made from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MigratedFrom {
+    /// `terraform`.
+    pub tool: String,
+    pub lineage: String,
+    pub serial: u64,
+    /// The version of the tool that wrote it.
+    pub version: String,
+    /// SHA-256 of the state file as read, hex.
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,6 +237,7 @@ impl StateDocument {
             written_by: None,
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            migrated_from: None,
         }
     }
 

@@ -13,8 +13,8 @@ pub mod writer;
 pub use backend::{Backend, LockInfo, StateError, StoredVersion, Version, VersionList, Versioned};
 pub use diff::StateDiff;
 pub use document::{
-    DeposedObject, OutputState, ResourceState, ResourceStatus, StateDocument, WrittenBy,
-    FORMAT_VERSION,
+    DeposedObject, MigratedFrom, OutputState, ResourceState, ResourceStatus, StateDocument,
+    WrittenBy, FORMAT_VERSION,
 };
 pub use history::{history, HistoryEntry};
 pub use lease::{acquire, LeaseKeeper};

@@ -5,6 +5,7 @@ mod convert;
 mod fmt;
 mod import;
 mod inspect;
+mod migrate;
 mod resource_docs;
 mod run;
 mod state;
@@ -81,6 +82,12 @@ pub async fn run(cli: Cli) -> i32 {
             check,
             diff,
         } => fmt::fmt(&paths, recursive, check, diff),
+        Command::Migrate {
+            stack,
+            from_terraform,
+            dry_run,
+            lock,
+        } => migrate::migrate(&stack, &from_terraform, dry_run, &lock).await,
         Command::Convert {
             tf_dir,
             out_dir,

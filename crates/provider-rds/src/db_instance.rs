@@ -86,7 +86,7 @@ fn schema() -> &'static Schema {
             .attr("performance_insights_retention_period", int().optional_computed())
             .attr("performance_insights_kms_key_id", Attribute::string().optional_computed())
             .attr("monitoring_interval", int().default(0).check(Check::Custom(monitoring_interval)).describe("Enhanced Monitoring every N seconds (0: off); needs monitoring_role_arn."))
-            .attr("monitoring_role_arn", Attribute::string().optional_computed().describe("A role trusting monitoring.rds.amazonaws.com that may publish Enhanced Monitoring metrics."))
+            .attr("monitoring_role_arn", Attribute::string().describe("A role trusting monitoring.rds.amazonaws.com that may publish Enhanced Monitoring metrics."))
             .attr("enabled_cloudwatch_logs_exports", Attribute::new(Type::set(Type::String)).describe("Logs published to CloudWatch Logs (postgresql, upgrade, ...)."))
             .attr("auto_minor_version_upgrade", Attribute::bool().default(true))
             .attr("allow_major_version_upgrade", Attribute::bool())
@@ -241,10 +241,8 @@ fn object(i: &Sdk, prior: &Object, default_tags: &Tags) -> Object {
         }
         None => {
             for name in ["monitoring_interval", "monitoring_role_arn"] {
-                o.insert(
-                    name.into(),
-                    prior.get(name).cloned().unwrap_or_else(|| default_of(name)),
-                );
+                let recorded = prior.get(name).filter(|v| !v.is_unknown()).cloned();
+                o.insert(name.into(), recorded.unwrap_or_else(|| default_of(name)));
             }
         }
     }

@@ -43,6 +43,28 @@ macro_rules! sdk_client {
     };
 }
 
+/// `cairn validate` of the repository's `stacks/<stack>` with `--env env`,
+/// offline (an endpoint nothing answers on): it must say the stack is valid.
+pub fn assert_validates_offline(stack: &str, env: &str) {
+    let run = Run::from(
+        std::process::Command::new(BIN)
+            .args(["validate", "-C"])
+            .arg(repo_root().join("stacks").join(stack))
+            .args(["--env", env])
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env_remove("CAIRN_LOG")
+            .output()
+            .unwrap(),
+    )
+    .expect(0);
+    assert!(
+        run.stdout
+            .contains(&format!("The stack `{stack}/{env}` is valid")),
+        "{}",
+        run.stdout
+    );
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
@@ -61,6 +83,42 @@ pub struct Sandbox {
     pub endpoint_var: bool,
     /// More environment variables for every command.
     pub vars: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    /// A sandbox of the repository's `stack` run with `--env env`, whose
+    /// credentials come only from `profiles` (in `region`), as on an
+    /// engineer's machine: the env files name the profiles, a test AWS
+    /// config defines them, and the environment has no keys of its own.
+    pub fn with_profiles(stack: &str, env: &str, profiles: &[&str], region: &str) -> Sandbox {
+        let mut sb = Sandbox::new(stack);
+        sb.env = Some(env.into());
+        sb.endpoint_var = false;
+        let config = sb.dir.path().join("aws-config");
+        let credentials = sb.dir.path().join("aws-credentials");
+        let mut conf = String::new();
+        let mut creds = String::new();
+        for profile in profiles {
+            conf.push_str(&format!("[profile {profile}]\nregion = {region}\n\n"));
+            creds.push_str(&format!(
+                "[{profile}]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n"
+            ));
+        }
+        std::fs::write(&config, conf).unwrap();
+        std::fs::write(&credentials, creds).unwrap();
+        sb.vars = vec![
+            ("AWS_CONFIG_FILE".into(), config.display().to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                credentials.display().to_string(),
+            ),
+            // Nothing but the profiles.
+            ("AWS_ACCESS_KEY_ID".into(), String::new()),
+            ("AWS_SECRET_ACCESS_KEY".into(), String::new()),
+            ("AWS_REGION".into(), String::new()),
+        ];
+        sb
+    }
 }
 
 impl Sandbox {

@@ -7,38 +7,15 @@
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
-use crate::support::{repo_root, rt, Run, Sandbox, BIN};
+use crate::support::{rt, Sandbox};
 
-/// A sandbox whose credentials come only from the profiles the env files
-/// name, as on an engineer's machine.
 fn env(name: &str) -> Sandbox {
-    let mut sb = Sandbox::new("tracker");
-    sb.env = Some(name.into());
-    sb.endpoint_var = false;
-    let config = sb.dir.path().join("aws-config");
-    let credentials = sb.dir.path().join("aws-credentials");
-    let mut conf = String::new();
-    let mut creds = String::new();
-    for profile in ["glimpse-staging", "glimpse-production"] {
-        conf.push_str(&format!("[profile {profile}]\nregion = eu-west-2\n\n"));
-        creds.push_str(&format!(
-            "[{profile}]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n"
-        ));
-    }
-    std::fs::write(&config, conf).unwrap();
-    std::fs::write(&credentials, creds).unwrap();
-    sb.vars = vec![
-        ("AWS_CONFIG_FILE".into(), config.display().to_string()),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE".into(),
-            credentials.display().to_string(),
-        ),
-        // Nothing but the profiles.
-        ("AWS_ACCESS_KEY_ID".into(), String::new()),
-        ("AWS_SECRET_ACCESS_KEY".into(), String::new()),
-        ("AWS_REGION".into(), String::new()),
-    ];
-    sb
+    Sandbox::with_profiles(
+        "tracker",
+        name,
+        &["glimpse-staging", "glimpse-production"],
+        "eu-west-2",
+    )
 }
 
 #[test]
@@ -734,22 +711,6 @@ fn production_peers_to_the_existing_database_through_its_own_provider() {
 #[test]
 fn both_environments_validate_offline() {
     for env in ["staging", "prod"] {
-        let run = Run::from(
-            std::process::Command::new(BIN)
-                .args(["validate", "-C"])
-                .arg(repo_root().join("stacks/tracker"))
-                .args(["--env", env])
-                .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-                .env_remove("CAIRN_LOG")
-                .output()
-                .unwrap(),
-        )
-        .expect(0);
-        assert!(
-            run.stdout
-                .contains(&format!("The stack `tracker/{env}` is valid")),
-            "{}",
-            run.stdout
-        );
+        crate::support::assert_validates_offline("tracker", env);
     }
 }

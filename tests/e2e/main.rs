@@ -18,6 +18,7 @@ mod network;
 mod quickstart;
 mod random;
 mod refresh_calls;
+mod report;
 mod restartix;
 mod s3_state;
 mod support;

@@ -232,6 +232,34 @@ pub enum Command {
         #[command(subcommand)]
         command: BackendCommand,
     },
+    /// An auditor's report of the state at one point: inventory, resource
+    /// graph, timeline of versions with their diffs, drift, verification.
+    /// Sensitive values are masked and never in the file.
+    Report {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// The stored version to report on (see `state history`).
+        #[arg(long, conflicts_with = "at")]
+        version: Option<String>,
+        /// The newest version stored at or before TIME (RFC 3339, or a
+        /// date YYYY-MM-DD meaning the end of that day, UTC).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Write the report to FILE (created 0600) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained page (inline CSS, SVG and script).
+    Html,
+    Markdown,
+    /// The report model (format_version 1, see docs/cli.md).
+    Json,
 }
 
 #[derive(Args, Clone)]
@@ -305,6 +333,15 @@ pub enum StateCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check the hash chain of every stored version: exit 0 when the
+    /// history is whole, 1 naming the first version that is not.
+    Verify {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// One JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// What changed between two stored versions, attribute by attribute.
     Diff {
         #[command(flatten)]
@@ -353,6 +390,16 @@ pub enum BackendCommand {
     Bootstrap {
         #[command(flatten)]
         stack: StackArgs,
+        /// Make state versions undeletable for this many days (S3 Object
+        /// Lock default retention; cannot be turned off once on).
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(i32).range(1..=36500))]
+        object_lock_days: Option<i32>,
+        /// Who can remove a locked version before its retention ends:
+        /// `governance` (the default: principals granted
+        /// s3:BypassGovernanceRetention) or `compliance` (nobody, not even
+        /// the root user).
+        #[arg(long, value_name = "MODE", requires = "object_lock_days", value_parser = ["governance", "compliance"])]
+        object_lock_mode: Option<String>,
     },
     /// Copy the state from another backend into the configured one, keeping
     /// lineage and serial.

@@ -4,8 +4,9 @@
 
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
-    CreateBucketConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
-    NoncurrentVersionExpiration, PublicAccessBlockConfiguration, ServerSideEncryption,
+    CreateBucketConfiguration, DefaultRetention, ExpirationStatus, LifecycleRule,
+    LifecycleRuleFilter, NoncurrentVersionExpiration, ObjectLockConfiguration, ObjectLockEnabled,
+    ObjectLockRetentionMode, ObjectLockRule, PublicAccessBlockConfiguration, ServerSideEncryption,
     ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
     Tag, VersioningConfiguration,
 };
@@ -25,8 +26,50 @@ pub struct BootstrapStep {
     pub detail: String,
 }
 
+/// Who may remove a locked state version before its retention ends
+/// (docs/state.md, "Undeletable versions").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// Principals granted `s3:BypassGovernanceRetention` (with the bypass
+    /// header) may; nobody else.
+    Governance,
+    /// Nobody, not even the account's root user, and the retention cannot
+    /// be shortened.
+    Compliance,
+}
+
+impl LockMode {
+    fn sdk(self) -> ObjectLockRetentionMode {
+        match self {
+            LockMode::Governance => ObjectLockRetentionMode::Governance,
+            LockMode::Compliance => ObjectLockRetentionMode::Compliance,
+        }
+    }
+}
+
+/// S3 Object Lock with a default retention: every state version stored
+/// from then on cannot be deleted or overwritten for `days`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectLock {
+    pub days: i32,
+    pub mode: LockMode,
+}
+
+/// What `backend bootstrap` sets up beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct BootstrapOptions {
+    pub object_lock: Option<ObjectLock>,
+}
+
 impl S3Backend {
     pub async fn bootstrap(&self) -> Result<Vec<BootstrapStep>, StateError> {
+        self.bootstrap_with(&BootstrapOptions::default()).await
+    }
+
+    pub async fn bootstrap_with(
+        &self,
+        options: &BootstrapOptions,
+    ) -> Result<Vec<BootstrapStep>, StateError> {
         let bucket = self.settings.bucket.as_str();
         let location = format!("s3://{bucket}");
         let fail = |f: Failure| f.into_state("cannot bootstrap", &location);
@@ -59,7 +102,12 @@ impl S3Backend {
                 .ok()
                 .and_then(|c| c.region().map(|r| r.to_string()))
                 .unwrap_or_default();
-            let mut create = client.create_bucket().bucket(bucket);
+            // Object lock at creation is the one way every S3 partition
+            // and emulator accepts; it turns versioning on with it.
+            let mut create = client
+                .create_bucket()
+                .bucket(bucket)
+                .set_object_lock_enabled_for_bucket(options.object_lock.map(|_| true));
             // us-east-1 is the one region that takes no location constraint.
             if !region.is_empty() && region != "us-east-1" {
                 create = create.create_bucket_configuration(
@@ -103,6 +151,10 @@ impl S3Backend {
             changed: !enabled,
             detail: "enabled".into(),
         });
+
+        if let Some(lock) = options.object_lock {
+            steps.push(self.object_lock(lock, !exists).await?);
+        }
 
         // Default encryption.
         let (algorithm, key) = match &self.settings.kms_key_id {
@@ -241,5 +293,109 @@ impl S3Backend {
             detail: format!("rule `{LOCK_RULE_ID}`: old lock versions expire after 1 day"),
         });
         Ok(steps)
+    }
+}
+
+impl S3Backend {
+    /// Object lock with `lock` as the default retention. A bucket made
+    /// without it gets it through PutObjectLockConfiguration, which AWS
+    /// accepts on an existing bucket once versioning is on (the step before
+    /// this one); where it is refused (other S3 implementations, an older
+    /// rule), the message says what to do instead.
+    async fn object_lock(
+        &self,
+        lock: ObjectLock,
+        created: bool,
+    ) -> Result<BootstrapStep, StateError> {
+        let bucket = self.settings.bucket.as_str();
+        let location = format!("s3://{bucket}");
+        let client = self.s3.client(&location).await?;
+        let current = match client
+            .get_object_lock_configuration()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => out.object_lock_configuration().cloned(),
+            Err(e) => {
+                let f = Failure::from_sdk("s3:GetObjectLockConfiguration", e);
+                // No configuration at all: object lock was never enabled.
+                if f.is_not_found() || f.code.ends_with("NotFoundError") {
+                    None
+                } else {
+                    return Err(f.into_state("cannot bootstrap", &location));
+                }
+            }
+        };
+        let enabled = current
+            .as_ref()
+            .and_then(|c| c.object_lock_enabled())
+            .is_some_and(|e| *e == ObjectLockEnabled::Enabled);
+        let retention = current
+            .as_ref()
+            .and_then(|c| c.rule())
+            .and_then(|r| r.default_retention());
+        let (mode, days) = (
+            retention.and_then(|d| d.mode()).cloned(),
+            retention.and_then(|d| d.days()).filter(|d| *d > 0),
+        );
+        let wanted = format!(
+            "{} retention of {} day(s) for every new state version",
+            lock.mode.sdk().as_str(),
+            lock.days
+        );
+        if enabled && mode.as_ref() == Some(&lock.mode.sdk()) && days == Some(lock.days) {
+            return Ok(BootstrapStep {
+                what: "object lock",
+                changed: false,
+                detail: wanted,
+            });
+        }
+        let was = match (&mode, days) {
+            _ if created => String::new(),
+            (Some(m), Some(d)) if enabled => format!(" (was {} {d} day(s))", m.as_str()),
+            _ if enabled => " (was on without a default retention)".into(),
+            // Versions stored before now keep no retention: say so.
+            _ => "; enabled on this existing bucket: versions stored before now are not locked"
+                .into(),
+        };
+        let rule = ObjectLockRule::builder()
+            .default_retention(
+                DefaultRetention::builder()
+                    .mode(lock.mode.sdk())
+                    .days(lock.days)
+                    .build(),
+            )
+            .build();
+        client
+            .put_object_lock_configuration()
+            .bucket(bucket)
+            .object_lock_configuration(
+                ObjectLockConfiguration::builder()
+                    .object_lock_enabled(ObjectLockEnabled::Enabled)
+                    .rule(rule)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                let f = Failure::from_sdk("s3:PutObjectLockConfiguration", e);
+                if enabled {
+                    return f.into_state("cannot bootstrap", &location);
+                }
+                StateError::Io {
+                    action: "cannot enable object lock on",
+                    location: location.clone(),
+                    message: format!(
+                        "{} ({}). The bucket exists without object lock, and this S3 refuses to turn it on now (AWS allows it on an existing versioned bucket; some S3 implementations only at creation, or only while the bucket is empty). Bootstrap a new bucket with --object-lock-days and move the state there with `cairn backend migrate --from s3://{bucket}/{}`",
+                        f.message, f.code, self.settings.key
+                    ),
+                }
+            })?;
+        Ok(BootstrapStep {
+            what: "object lock",
+            changed: true,
+            detail: format!("{wanted}{was}"),
+        })
     }
 }

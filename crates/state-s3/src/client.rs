@@ -124,14 +124,10 @@ pub async fn versioning_enabled(
     }
 }
 
-/// The hex SHA-256 stored beside every object cairn writes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+/// The hex SHA-256 stored beside every object cairn writes: the same
+/// digest as the hash chain's, so a version's checksum is what the next
+/// version records as `previous_sha256`.
+pub use cairn_state::sha256_hex;
 
 pub const CHECKSUM_META: &str = "cairn-sha256";
 

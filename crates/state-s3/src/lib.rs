@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use cairn_aws::AwsContext;
 
-pub use bootstrap::BootstrapStep;
+pub use bootstrap::{BootstrapOptions, BootstrapStep, LockMode, ObjectLock};
 
 /// `[backend] type = "s3"` after the env file is applied.
 #[derive(Debug, Clone)]
@@ -41,9 +41,18 @@ pub struct S3Backend {
     s3: client::S3,
     /// The lock we hold: its id and the ETag of our last write of it.
     held: std::sync::Mutex<Option<(String, String)>>,
-    /// The lineage stored at the ETag we last read or wrote, so a write of
-    /// another lineage is refused without an extra read.
-    seen: std::sync::Mutex<Option<(String, String)>>,
+    /// What is stored at the ETag we last read or wrote, so a write of
+    /// another lineage is refused, and the hash chain linked, without an
+    /// extra read.
+    seen: std::sync::Mutex<Option<Seen>>,
+}
+
+/// The state object at one ETag: its lineage and the SHA-256 of its body.
+#[derive(Debug, Clone)]
+struct Seen {
+    etag: String,
+    lineage: String,
+    sha256: String,
 }
 
 impl S3Backend {

@@ -7,15 +7,24 @@ use async_trait::async_trait;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use cairn_state::{
-    Backend, LockInfo, StateDocument, StateError, StoredVersion, Version, VersionList, Versioned,
+    Backend, LockInfo, RawVersion, StateDocument, StateError, StoredVersion, Version, VersionList,
+    Versioned,
 };
 
 use crate::client::{body, rfc3339, sha256_hex, versioning_enabled, Failure, CHECKSUM_META};
-use crate::S3Backend;
+use crate::{S3Backend, Seen};
+
+/// One object version as stored: its ETag, body and the `cairn-sha256`
+/// metadata beside it.
+struct Fetched {
+    etag: String,
+    bytes: Vec<u8>,
+    checksum: Option<String>,
+}
 
 impl S3Backend {
-    /// One object (the current one, or a version), checked against its checksum.
-    async fn get(&self, version: Option<&str>) -> Result<Option<Versioned>, StateError> {
+    /// One object (the current one, or a version) as stored, unchecked.
+    async fn fetch(&self, version: Option<&str>) -> Result<Option<Fetched>, StateError> {
         let location = self.location();
         let client = self.s3.client(&location).await?;
         let out = match client
@@ -42,10 +51,30 @@ impl S3Backend {
             }
         };
         let etag = out.e_tag().unwrap_or_default().to_string();
-        let expected_sum = out.metadata().and_then(|m| m.get(CHECKSUM_META)).cloned();
+        let checksum = out.metadata().and_then(|m| m.get(CHECKSUM_META)).cloned();
         let bytes = body(out, &location).await?;
-        match expected_sum {
-            Some(sum) if sum != sha256_hex(&bytes) => {
+        Ok(Some(Fetched {
+            etag,
+            bytes,
+            checksum,
+        }))
+    }
+
+    /// One object (the current one, or a version), checked against its
+    /// checksum, with the SHA-256 of its bytes (what the next version links to).
+    async fn get(&self, version: Option<&str>) -> Result<Option<(Versioned, String)>, StateError> {
+        let location = self.location();
+        let Some(Fetched {
+            etag,
+            bytes,
+            checksum,
+        }) = self.fetch(version).await?
+        else {
+            return Ok(None);
+        };
+        let digest = sha256_hex(&bytes);
+        match checksum {
+            Some(sum) if sum != digest => {
                 return Err(StateError::Corrupt {
                     location,
                     message: format!(
@@ -66,29 +95,39 @@ impl S3Backend {
             location,
             message: e.to_string(),
         })?;
-        Ok(Some(Versioned {
-            doc,
-            version: Version(etag),
-        }))
+        Ok(Some((
+            Versioned {
+                doc,
+                version: Version(etag),
+            },
+            digest,
+        )))
     }
 
-    fn remember(&self, etag: &str, lineage: &str) {
+    fn remember(&self, etag: &str, lineage: &str, digest: &str) {
         if let Ok(mut s) = self.seen.lock() {
-            *s = Some((etag.to_string(), lineage.to_string()));
+            *s = Some(Seen {
+                etag: etag.to_string(),
+                lineage: lineage.to_string(),
+                sha256: digest.to_string(),
+            });
         }
     }
 
-    /// The lineage stored at `etag`, from memory or by reading it.
-    async fn lineage_at(&self, etag: &Version) -> Result<String, StateError> {
+    /// The lineage and body digest stored at `etag`, from memory or by
+    /// reading it.
+    async fn stored_at(&self, etag: &Version) -> Result<Seen, StateError> {
         if let Ok(s) = self.seen.lock() {
-            if let Some((e, l)) = s.as_ref() {
-                if *e == etag.0 {
-                    return Ok(l.clone());
-                }
+            if let Some(seen) = s.as_ref().filter(|s| s.etag == etag.0) {
+                return Ok(seen.clone());
             }
         }
         match self.get(None).await? {
-            Some(v) if v.version == *etag => Ok(v.doc.lineage),
+            Some((v, digest)) if v.version == *etag => Ok(Seen {
+                etag: etag.0.clone(),
+                lineage: v.doc.lineage,
+                sha256: digest,
+            }),
             _ => Err(StateError::Conflict {
                 location: self.location(),
             }),
@@ -103,11 +142,11 @@ impl Backend for S3Backend {
     }
 
     async fn read(&self) -> Result<Option<Versioned>, StateError> {
-        let v = self.get(None).await?;
-        if let Some(v) = &v {
-            self.remember(&v.version.0, &v.doc.lineage);
-        }
-        Ok(v)
+        let Some((v, digest)) = self.get(None).await? else {
+            return Ok(None);
+        };
+        self.remember(&v.version.0, &v.doc.lineage, &digest);
+        Ok(Some(v))
     }
 
     async fn write(
@@ -116,24 +155,35 @@ impl Backend for S3Backend {
         expected: Option<&Version>,
     ) -> Result<Version, StateError> {
         let location = self.location();
-        if let Some(etag) = expected {
-            let stored = self.lineage_at(etag).await?;
-            if stored != doc.lineage {
-                return Err(StateError::LineageMismatch {
-                    location,
-                    expected: stored,
-                    found: doc.lineage.clone(),
-                });
+        let replaced = match expected {
+            Some(etag) => {
+                let stored = self.stored_at(etag).await?;
+                if stored.lineage != doc.lineage {
+                    return Err(StateError::LineageMismatch {
+                        location,
+                        expected: stored.lineage,
+                        found: doc.lineage.clone(),
+                    });
+                }
+                Some(stored.sha256)
             }
-        }
+            None => None,
+        };
+        // The hash chain: the digest of the body this write replaces. The
+        // write is conditional on that body's ETag, so the link is exact.
+        let doc = StateDocument {
+            previous_sha256: replaced,
+            ..doc.clone()
+        };
         let body = doc.to_json_pretty().into_bytes();
+        let digest = sha256_hex(&body);
         let client = self.s3.client(&location).await?;
         let mut put = client
             .put_object()
             .bucket(&self.settings.bucket)
             .key(&self.settings.key)
             .content_type("application/json")
-            .metadata(CHECKSUM_META, sha256_hex(&body))
+            .metadata(CHECKSUM_META, &digest)
             .metadata("cairn-serial", doc.serial.to_string())
             .metadata("cairn-lineage", &doc.lineage);
         put = match &self.settings.kms_key_id {
@@ -157,7 +207,7 @@ impl Backend for S3Backend {
             }
         })?;
         let etag = out.e_tag().unwrap_or_default().to_string();
-        self.remember(&etag, &doc.lineage);
+        self.remember(&etag, &doc.lineage, &digest);
         Ok(Version(etag))
     }
 
@@ -238,17 +288,38 @@ impl Backend for S3Backend {
             key_marker = page.next_key_marker().map(str::to_string);
             version_marker = page.next_version_id_marker().map(str::to_string);
         }
-        // S3 lists a key's versions newest first.
-        Ok(VersionList { versions, warning })
+        // S3 lists a key's versions newest first, in the order it stored them.
+        Ok(VersionList {
+            versions,
+            complete: warning.is_none(),
+            warning,
+        })
     }
 
     async fn read_version(&self, id: &str) -> Result<StateDocument, StateError> {
         match self.get(Some(id)).await? {
-            Some(v) => Ok(v.doc),
+            Some((v, _)) => Ok(v.doc),
             None => Err(StateError::NoSuchVersion {
                 location: self.location(),
                 version: id.to_string(),
             }),
         }
+    }
+
+    async fn read_version_raw(&self, id: &str) -> Result<RawVersion, StateError> {
+        match self.fetch(Some(id)).await? {
+            Some(f) => Ok(RawVersion {
+                bytes: f.bytes,
+                checksum: f.checksum,
+            }),
+            None => Err(StateError::NoSuchVersion {
+                location: self.location(),
+                version: id.to_string(),
+            }),
+        }
+    }
+
+    fn keeps_checksums(&self) -> bool {
+        true
     }
 }

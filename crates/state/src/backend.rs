@@ -156,6 +156,21 @@ pub struct VersionList {
     pub versions: Vec<StoredVersion>,
     /// E.g. "bucket versioning is not enabled".
     pub warning: Option<String>,
+    /// Every version written is kept (S3 with versioning on), so a version
+    /// the oldest one says it replaced, yet missing, was deleted. False for
+    /// the local file, which keeps only the current version.
+    pub complete: bool,
+}
+
+/// One stored version exactly as stored, for `state verify`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawVersion {
+    pub bytes: Vec<u8>,
+    /// The SHA-256 cairn stored beside the bytes when it wrote them (S3's
+    /// `cairn-sha256` object metadata); `None` when there is none, which for
+    /// a backend that [`keeps checksums`](Backend::keeps_checksums) means
+    /// cairn did not write this version.
+    pub checksum: Option<String>,
 }
 
 #[async_trait]
@@ -169,7 +184,11 @@ pub trait Backend: Send + Sync {
 
     /// Writes `doc` only if the stored version is still `expected` (`None`:
     /// only if nothing is stored yet). Refuses a document whose lineage
-    /// differs from the stored one.
+    /// differs from the stored one. Every write goes through here, so this
+    /// is where the hash chain is kept: the stored document's
+    /// `previous_sha256` is set to the SHA-256 of the stored bytes of the
+    /// version it replaces (`None` when nothing is stored), whatever `doc`
+    /// carried.
     async fn write(
         &self,
         doc: &StateDocument,
@@ -208,4 +227,14 @@ pub trait Backend: Send + Sync {
 
     /// One stored version.
     async fn read_version(&self, id: &str) -> Result<StateDocument, StateError>;
+
+    /// One stored version's bytes as stored, unchecked and unparsed, with
+    /// the checksum stored beside it (for `state verify`).
+    async fn read_version_raw(&self, id: &str) -> Result<RawVersion, StateError>;
+
+    /// Whether this backend stores a checksum beside every version it
+    /// writes, so a version without one was not written by cairn.
+    fn keeps_checksums(&self) -> bool {
+        false
+    }
 }

@@ -22,6 +22,12 @@ pub struct StateDocument {
     pub env: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub written_by: Option<WrittenBy>,
+    /// The hash chain (docs/state.md): [`sha256_hex`] of the exact stored
+    /// bytes of the version this one replaced, set by the backend's `write`
+    /// (the one place that knows what it replaces). `None` for the first
+    /// version, and in versions written before cairn kept the chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_sha256: Option<String>,
     /// Keyed by address in Terraform notation.
     #[serde(default)]
     pub resources: BTreeMap<String, ResourceState>,
@@ -235,6 +241,7 @@ impl StateDocument {
             stack: stack.to_string(),
             env: env.map(str::to_string),
             written_by: None,
+            previous_sha256: None,
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             migrated_from: None,
@@ -266,6 +273,27 @@ impl StateDocument {
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
     }
+
+    /// Whether two documents record the same thing, whatever version each
+    /// was chained to: a copy into another backend links to what that
+    /// backend held, so its `previous_sha256` differs from the source's.
+    pub fn same_record(&self, other: &StateDocument) -> bool {
+        let unchained = |d: &StateDocument| StateDocument {
+            previous_sha256: None,
+            ..d.clone()
+        };
+        unchained(self) == unchained(other)
+    }
+}
+
+/// The digest of the hash chain and of the local backend's version token:
+/// lowercase hex SHA-256 of the exact bytes stored, nothing normalised.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,15 +8,19 @@ pub mod document;
 pub mod history;
 pub mod lease;
 pub mod local;
+pub mod verify;
 pub mod writer;
 
-pub use backend::{Backend, LockInfo, StateError, StoredVersion, Version, VersionList, Versioned};
+pub use backend::{
+    Backend, LockInfo, RawVersion, StateError, StoredVersion, Version, VersionList, Versioned,
+};
 pub use diff::StateDiff;
 pub use document::{
-    DeposedObject, MigratedFrom, OutputState, ResourceState, ResourceStatus, StateDocument,
-    WrittenBy, FORMAT_VERSION,
+    sha256_hex, DeposedObject, MigratedFrom, OutputState, ResourceState, ResourceStatus,
+    StateDocument, WrittenBy, FORMAT_VERSION,
 };
 pub use history::{history, HistoryEntry};
 pub use lease::{acquire, LeaseKeeper};
 pub use local::LocalBackend;
+pub use verify::{verify, Verification, VersionCheck};
 pub use writer::StateWriter;

@@ -11,12 +11,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
 
 use crate::backend::{
-    hostname, Backend, LockInfo, StateError, StoredVersion, Version, VersionList, Versioned,
+    hostname, Backend, LockInfo, RawVersion, StateError, StoredVersion, Version, VersionList,
+    Versioned,
 };
-use crate::document::StateDocument;
+use crate::document::{sha256_hex, StateDocument};
 
 pub struct LocalBackend {
     path: PathBuf,
@@ -45,11 +45,17 @@ impl LocalBackend {
         }
     }
 
+    fn read_bytes(&self) -> Result<Option<Vec<u8>>, StateError> {
+        match fs::read(&self.path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io("cannot read", &self.path, e)),
+        }
+    }
+
     fn read_sync(&self) -> Result<Option<Versioned>, StateError> {
-        let bytes = match fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.io("cannot read", &self.path, e)),
+        let Some(bytes) = self.read_bytes()? else {
+            return Ok(None);
         };
         let version = content_version(&bytes);
         let text = String::from_utf8(bytes).map_err(|e| StateError::Corrupt {
@@ -93,7 +99,13 @@ impl LocalBackend {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         fs::create_dir_all(dir).map_err(|e| self.io("cannot create directory", dir, e))?;
-        let text = doc.to_json_pretty();
+        // The hash chain: the version token of what is replaced is the
+        // SHA-256 of its bytes, exactly what `previous_sha256` records.
+        let chained = StateDocument {
+            previous_sha256: current.map(|c| c.version.0),
+            ..doc.clone()
+        };
+        let text = chained.to_json_pretty();
         let tmp = dir.join(format!(
             ".{}.{}.tmp",
             self.path
@@ -205,9 +217,10 @@ fn holder_is_dead(holder: &LockInfo) -> bool {
     }
 }
 
+/// The version token is the chain digest itself, so the version a write
+/// replaces is also its `previous_sha256`.
 fn content_version(bytes: &[u8]) -> Version {
-    let digest = Sha256::digest(bytes);
-    Version(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Version(sha256_hex(bytes))
 }
 
 #[async_trait]
@@ -258,6 +271,7 @@ impl Backend for LocalBackend {
                 id: short_id(&current.version),
                 stored,
             }],
+            complete: false,
             warning: Some(
                 "the local backend keeps only the current version; use the S3 backend (or keep the file in version control) for history".into(),
             ),
@@ -267,6 +281,27 @@ impl Backend for LocalBackend {
     async fn read_version(&self, id: &str) -> Result<StateDocument, StateError> {
         match self.read_sync()? {
             Some(v) if short_id(&v.version) == id || v.version.0 == id => Ok(v.doc),
+            _ => Err(StateError::NoSuchVersion {
+                location: self.location(),
+                version: id.to_string(),
+            }),
+        }
+    }
+
+    /// The file as it is; a file keeps no checksum beside it.
+    async fn read_version_raw(&self, id: &str) -> Result<RawVersion, StateError> {
+        match self.read_bytes()? {
+            Some(bytes)
+                if {
+                    let v = content_version(&bytes);
+                    short_id(&v) == id || v.0 == id
+                } =>
+            {
+                Ok(RawVersion {
+                    bytes,
+                    checksum: None,
+                })
+            }
             _ => Err(StateError::NoSuchVersion {
                 location: self.location(),
                 version: id.to_string(),

@@ -30,3 +30,25 @@ async fn versions() {
     assert_eq!(list.versions.len(), 1);
     assert!(list.warning.is_some());
 }
+
+#[tokio::test]
+async fn hash_chain() {
+    let (_d, b) = fresh();
+    backend_contract::hash_chain(&b).await;
+    // One version kept, its predecessor gone by design: whole, with a note.
+    let v = cairn_state::verify(&b).await.unwrap();
+    assert_eq!(v.versions.len(), 1);
+    assert!(v.versions[0].notes[0].contains("not kept by this backend"));
+    assert!(v.warning.is_some());
+}
+
+#[tokio::test]
+async fn a_local_file_edited_by_hand_fails_verification() {
+    let (_d, b) = fresh();
+    backend_contract::hash_chain(&b).await;
+    let text = std::fs::read_to_string(b.path()).unwrap();
+    std::fs::write(b.path(), text.replace("  ", "\t")).unwrap();
+    let v = cairn_state::verify(&b).await.unwrap();
+    assert!(!v.whole);
+    assert_eq!(v.versions[0].codes, vec!["not_canonical"]);
+}

@@ -249,6 +249,32 @@ pub mod backend_contract {
         b.unlock(&other.id).await.unwrap();
     }
 
+    /// Every write records the SHA-256 of the stored bytes it replaces
+    /// (`previous_sha256`), whatever the document carried; the first none.
+    /// The history it leaves verifies whole.
+    pub async fn hash_chain(b: &dyn Backend) {
+        let mut doc = StateDocument::new("contract", Some("test"));
+        doc.previous_sha256 = Some("stale, from wherever it was read".into());
+        let mut v = b.write(&doc, None).await.unwrap();
+        assert_eq!(b.read().await.unwrap().unwrap().doc.previous_sha256, None);
+        for serial in 1..4 {
+            let newest = b.versions().await.unwrap().versions[0].id.clone();
+            let raw = b.read_version_raw(&newest).await.unwrap();
+            doc.serial = serial;
+            v = b.write(&doc, Some(&v)).await.unwrap();
+            let stored = b.read().await.unwrap().unwrap().doc;
+            assert_eq!(
+                stored.previous_sha256,
+                Some(cairn_state::sha256_hex(&raw.bytes)),
+                "serial {serial} must link to the bytes of serial {}",
+                serial - 1
+            );
+        }
+        let verdict = cairn_state::verify(b).await.unwrap();
+        assert!(verdict.whole, "{verdict:#?}");
+        assert_eq!(verdict.versions.last().and_then(|c| c.serial), Some(3));
+    }
+
     /// The newest listed version is the current document.
     pub async fn versions(b: &dyn Backend) {
         assert!(b.versions().await.unwrap().versions.is_empty());

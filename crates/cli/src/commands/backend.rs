@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use cairn_state::StateError;
-use cairn_state_s3::S3Backend;
+use cairn_state_s3::{BootstrapOptions, LockMode, ObjectLock, S3Backend};
 
 use crate::args::{LockArgs, StackArgs};
 use crate::exit;
@@ -12,7 +12,13 @@ use crate::locking::HeldLock;
 use crate::report::Failure;
 use crate::workspace;
 
-pub async fn bootstrap(args: &StackArgs) -> Result<i32, Failure> {
+/// `object_lock_days`/`object_lock_mode`: S3 Object Lock with a default
+/// retention (GOVERNANCE unless `compliance`), docs/state.md.
+pub async fn bootstrap(
+    args: &StackArgs,
+    object_lock_days: Option<i32>,
+    object_lock_mode: Option<&str>,
+) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
     if ws.stack.backend.kind != "s3" {
         return Err(Failure::Usage(format!(
@@ -24,7 +30,19 @@ pub async fn bootstrap(args: &StackArgs) -> Result<i32, Failure> {
     let settings = workspace::s3_settings(&ws.stack)?;
     let bucket = settings.bucket.clone();
     let backend = S3Backend::new(settings, workspace::s3_aws(&ws.stack));
-    let steps = backend.bootstrap().await?;
+    let object_lock = object_lock_days.map(|days| ObjectLock {
+        days,
+        // GOVERNANCE by default: a mistyped retention can still be undone
+        // by an administrator; COMPLIANCE is for those who must prove
+        // nobody could have.
+        mode: match object_lock_mode {
+            Some("compliance") => LockMode::Compliance,
+            _ => LockMode::Governance,
+        },
+    });
+    let steps = backend
+        .bootstrap_with(&BootstrapOptions { object_lock })
+        .await?;
     for s in &steps {
         let mark = if s.changed { "changed" } else { "ok" };
         outln!("{:<14} {mark:<8} {}", s.what, s.detail);
@@ -85,7 +103,9 @@ pub async fn migrate(args: &StackArgs, from: &str, lock_args: &LockArgs) -> Resu
                     source.location()
                 )))
             }
-            Some(t) if t.doc == doc => {
+            // A copy is chained to what its backend held, so compare what
+            // the documents record, not their links.
+            Some(t) if t.doc.same_record(&doc) => {
                 outln!(
                     "{} already holds serial {} of this state; nothing to do.",
                     target.location(),

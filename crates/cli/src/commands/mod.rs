@@ -6,6 +6,7 @@ mod fmt;
 mod import;
 mod inspect;
 mod migrate;
+mod report;
 mod resource_docs;
 mod run;
 mod state;
@@ -129,6 +130,7 @@ pub async fn run(cli: Cli) -> i32 {
             } => state::show(&stack, &address, show_sensitive, version.as_deref()).await,
             StateCommand::Pull { stack, version } => state::pull(&stack, version.as_deref()).await,
             StateCommand::History { stack, json } => state::history(&stack, json).await,
+            StateCommand::Verify { stack, json } => state::verify(&stack, json).await,
             StateCommand::Diff {
                 stack,
                 from,
@@ -152,8 +154,28 @@ pub async fn run(cli: Cli) -> i32 {
                 force,
             } => state::unlock(&stack, &lock_id, force).await,
         },
+        Command::Report {
+            stack,
+            version,
+            at,
+            out,
+            format,
+        } => {
+            report::report(
+                &stack,
+                version.as_deref(),
+                at.as_deref(),
+                out.as_deref(),
+                format,
+            )
+            .await
+        }
         Command::Backend { command } => match command {
-            BackendCommand::Bootstrap { stack } => backend::bootstrap(&stack).await,
+            BackendCommand::Bootstrap {
+                stack,
+                object_lock_days,
+                object_lock_mode,
+            } => backend::bootstrap(&stack, object_lock_days, object_lock_mode.as_deref()).await,
             BackendCommand::Migrate { stack, from, lock } => {
                 backend::migrate(&stack, &from, &lock).await
             }

@@ -169,6 +169,97 @@ pub async fn history(args: &StackArgs, json: bool) -> Result<i32, Failure> {
     Ok(exit::OK)
 }
 
+/// `state verify`: the hash chain of every stored version. Exit 0 when the
+/// history is whole, 1 when a version is not (the first one named).
+pub async fn verify(args: &StackArgs, json: bool) -> Result<i32, Failure> {
+    let ws = workspace::load(args)?;
+    let backend = workspace::backend(&ws.stack)?;
+    let v = cairn_state::verify(backend.as_ref()).await?;
+    if let Some(w) = &v.warning {
+        eprintln!("warning: {w}");
+    }
+    let code = if v.whole { exit::OK } else { exit::ERROR };
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(code);
+    }
+    if v.versions.is_empty() {
+        outln!("No state is stored at {}.", v.location);
+        return Ok(code);
+    }
+    outln!(
+        "{}: {} stored version(s), oldest first\n",
+        v.location,
+        v.versions.len()
+    );
+    let rows: Vec<[String; 6]> = v
+        .versions
+        .iter()
+        .map(|c| {
+            let by = c.written_by.as_ref();
+            [
+                c.id.clone(),
+                c.serial
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                c.stored
+                    .clone()
+                    .or_else(|| by.map(|b| b.when.clone()))
+                    .unwrap_or_default(),
+                by.map(|b| b.who.clone()).unwrap_or_else(|| "-".into()),
+                by.map(|b| b.operation.clone())
+                    .unwrap_or_else(|| "-".into()),
+                // The start of the digest is enough to tell versions apart;
+                // --json has it whole.
+                c.sha256.chars().take(12).collect(),
+            ]
+        })
+        .collect();
+    let header = ["VERSION", "SERIAL", "STORED", "WHO", "OPERATION", "SHA256"];
+    let widths: Vec<usize> = (0..6)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].len())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: [&str; 6]| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            s.push_str(&format!("{c:w$}  ", w = widths[i]));
+        }
+        outln!("{}", s.trim_end());
+    };
+    line(header);
+    for (r, c) in rows.iter().zip(&v.versions) {
+        line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]);
+        for p in &c.problems {
+            outln!("    problem: {p}");
+        }
+        for n in &c.notes {
+            outln!("    note: {n}");
+        }
+    }
+    match v.versions.iter().find(|c| Some(&c.id) == v.first_bad.as_ref()) {
+        None => outln!(
+            "\nThe history is whole: every version was written by cairn and links to the one stored before it."
+        ),
+        Some(bad) => {
+            let bad_count = v.versions.iter().filter(|c| !c.problems.is_empty()).count();
+            outln!(
+                "\nThe history is NOT whole: {bad_count} version(s) with problems; the first is {} (serial {}).",
+                bad.id,
+                bad.serial
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "unknown".into())
+            );
+        }
+    }
+    Ok(code)
+}
+
 pub async fn diff(
     args: &StackArgs,
     from: &str,

@@ -72,6 +72,19 @@ fn parse_target(s: &str) -> Result<cairn_core::Target, String> {
         .map_err(|e: cairn_core::AddressParseError| e.reason)
 }
 
+/// How much of a large plan is printed.
+#[derive(Args, Clone, Copy)]
+pub struct PlanSizeArgs {
+    /// `--format markdown`: stay within this many bytes (the default fits
+    /// a GitHub comment); per-resource diffs that do not fit are left out,
+    /// destroys and replaces last, and the text says how many.
+    #[arg(long, value_name = "BYTES", default_value_t = cairn_engine::render_markdown::DEFAULT_MAX_BYTES)]
+    pub max_bytes: usize,
+    /// The human format as one line per resource, without attribute diffs.
+    #[arg(long)]
+    pub compact: bool,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
     Human,
@@ -108,6 +121,8 @@ pub enum Command {
         /// Same as --format json: stdout carries only the JSON plan.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        size: PlanSizeArgs,
     },
     /// Plan, confirm, and make the changes; or apply a saved plan exactly.
     Apply {
@@ -129,6 +144,8 @@ pub enum Command {
         /// Same as --format json.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        size: PlanSizeArgs,
     },
     /// Delete everything the stack's state records.
     Destroy {

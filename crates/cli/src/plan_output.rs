@@ -14,13 +14,42 @@ pub fn color_enabled(no_color_flag: bool) -> bool {
         && std::io::stdout().is_terminal()
 }
 
-pub fn print(plan: &Plan, format: PlanFormat, color: bool) {
-    match format {
-        PlanFormat::Human => {
-            let text = render::plan_text(plan);
-            out!("{}", if color { paint(&text) } else { text });
+/// How a plan is printed, from the command line.
+pub struct PlanOutput {
+    pub format: PlanFormat,
+    pub color: bool,
+    /// Markdown's size budget.
+    pub max_bytes: usize,
+    /// The human format, one line per resource.
+    pub compact: bool,
+}
+
+impl PlanOutput {
+    /// The whole plan for a person (what apply shows before it asks).
+    pub fn human(color: bool) -> PlanOutput {
+        PlanOutput {
+            format: PlanFormat::Human,
+            color,
+            max_bytes: usize::MAX,
+            compact: false,
         }
-        PlanFormat::Markdown => out!("{}", render_markdown::plan_markdown(plan)),
+    }
+}
+
+pub fn print(plan: &Plan, output: &PlanOutput) {
+    match output.format {
+        PlanFormat::Human => {
+            let text = if output.compact {
+                render::plan_compact(plan)
+            } else {
+                render::plan_text(plan)
+            };
+            out!("{}", if output.color { paint(&text) } else { text });
+        }
+        PlanFormat::Markdown => out!(
+            "{}",
+            render_markdown::plan_markdown_within(plan, output.max_bytes)
+        ),
         PlanFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&plan_json::plan_json(plan)).unwrap_or_default()

@@ -12,6 +12,28 @@ use cairn_core::{Object, Value};
 use crate::plan::{Action, Drift, DriftKind, Plan, Reason, ResourceChange};
 
 pub fn plan_text(plan: &Plan) -> String {
+    render_plan(plan, |out, c| {
+        change_text(out, c);
+        out.push('\n');
+    })
+}
+
+/// The plan in one line per resource (for plans too long to read whole):
+/// what happens to it and, for updates and replacements, which attributes.
+pub fn plan_compact(plan: &Plan) -> String {
+    render_plan(plan, |out, c| {
+        let (marker, text) = header(c);
+        let attrs = if matches!(c.action, Action::Update | Action::Replace) && !c.changed.is_empty()
+        {
+            format!(" ({})", c.changed.join(", "))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "{marker} {text}{attrs}");
+    })
+}
+
+fn render_plan(plan: &Plan, change: impl Fn(&mut String, &ResourceChange)) -> String {
     let mut out = String::new();
     if !plan.drift.is_empty() {
         out.push_str("Note: objects have changed outside of cairn since the last apply:\n\n");
@@ -58,7 +80,9 @@ pub fn plan_text(plan: &Plan) -> String {
     if !changes.is_empty() {
         out.push_str("cairn will perform the following actions:\n\n");
         for c in &changes {
-            change_text(&mut out, c);
+            change(&mut out, c);
+        }
+        if !out.ends_with("\n\n") {
             out.push('\n');
         }
         let n = plan.counts();

@@ -159,3 +159,70 @@ async fn drift_is_reported_apart_from_changes() {
     assert!(refresh_only.has_changes());
     check("refresh_only", &refresh_only);
 }
+
+/// `n` networks applied, then a change that destroys the last `n / 100`,
+/// replaces every 50th (a new CIDR block), renames the rest in place, and
+/// creates `n / 10` nodes.
+async fn large_plan(n: usize) -> Plan {
+    let env = Env::new();
+    env.apply(&format!(
+        "[resource.test_network.n]\ncount = {n}\ncidr_block = \"10.0.0.0/16\"\nname = \"a\"\n"
+    ))
+    .await;
+    let (_, plan) = env
+        .plan(&format!(
+            "[resource.test_network.n]\ncount = {}\ncidr_block = '${{count.index % 50 == 0 ? \"10.1.0.0/16\" : \"10.0.0.0/16\"}}'\nname = \"b\"\n\n[resource.test_node.m]\ncount = {}\nnetwork_id = \"${{test_network.n[1].id}}\"\n",
+            n - n / 100,
+            n / 10
+        ))
+        .await;
+    plan
+}
+
+/// Within the budget, with every destroy and replace named, for plans of
+/// 10, 1,000 and 10,000 resources.
+#[tokio::test]
+async fn markdown_stays_within_its_budget_and_never_hides_a_destroy() {
+    for n in [10, 1_000, 10_000] {
+        let plan = large_plan(n).await;
+        let text = render_markdown::plan_markdown_within(&plan, render_markdown::DEFAULT_MAX_BYTES);
+        assert!(
+            text.len() <= render_markdown::DEFAULT_MAX_BYTES,
+            "{n}: {} bytes",
+            text.len()
+        );
+        for c in plan.changes.iter().filter(|c| {
+            matches!(
+                c.action,
+                cairn_engine::Action::Delete | cairn_engine::Action::Replace
+            )
+        }) {
+            assert!(
+                text.contains(&format!("`{}`", c.address)),
+                "{n}: {} is not named",
+                c.address
+            );
+        }
+        let left_out = text.contains("resource diffs are left out");
+        assert_eq!(left_out, n > 10, "{n}");
+        insta::assert_snapshot!(format!("large_markdown_{n}"), text);
+    }
+}
+
+#[tokio::test]
+async fn compact_is_one_line_per_resource() {
+    let plan = large_plan(10).await;
+    let text = render::plan_compact(&plan);
+    let changed = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != cairn_engine::Action::NoOp)
+        .count();
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains(" will be ") || l.contains(" must be "))
+            .count(),
+        changed
+    );
+    insta::assert_snapshot!("large_compact_10", text);
+}

@@ -13,6 +13,7 @@ mod state;
 
 use crate::args::{BackendCommand, Cli, Command, PlanArgs, PlanFormat, StateCommand};
 use crate::exit;
+use crate::plan_output::PlanOutput;
 use crate::report::Failure;
 
 pub async fn run(cli: Cli) -> i32 {
@@ -27,11 +28,14 @@ pub async fn run(cli: Cli) -> i32 {
             out,
             format,
             json,
+            size,
         } => {
             let format = if json { PlanFormat::Json } else { format };
-            let output = run::PlanOutput {
+            let output = PlanOutput {
                 format,
                 color: color && format == PlanFormat::Human,
+                max_bytes: size.max_bytes,
+                compact: size.compact,
             };
             run::plan(
                 &stack,
@@ -63,9 +67,22 @@ pub async fn run(cli: Cli) -> i32 {
             };
             run::apply(&stack, &p, &run, true, color).await
         }
-        Command::Show { file, format, json } => {
+        Command::Show {
+            file,
+            format,
+            json,
+            size,
+        } => {
             let format = if json { PlanFormat::Json } else { format };
-            inspect::show(&file, format, color && format == PlanFormat::Human)
+            inspect::show(
+                &file,
+                &PlanOutput {
+                    format,
+                    color: color && format == PlanFormat::Human,
+                    max_bytes: size.max_bytes,
+                    compact: size.compact,
+                },
+            )
         }
         Command::Output { stack, name, json } => {
             inspect::output(&stack, name.as_deref(), json).await

@@ -11,19 +11,15 @@ use cairn_engine::{gates, render, PlanOptions};
 use cairn_lang::DenyRule;
 use cairn_state::Backend;
 
-use crate::args::{PlanArgs, PlanFormat, RunArgs, StackArgs};
+use crate::args::{PlanArgs, RunArgs, StackArgs};
 use crate::exit;
 use crate::locking::HeldLock;
 use crate::plan_output;
+use crate::plan_output::PlanOutput;
 use crate::report::{operation_error, Failure};
 use crate::saved_plan::{PriorState, SavedPlan};
 use crate::workspace::{self, Workspace};
 
-/// How a plan is shown and gated, from the command line.
-pub struct PlanOutput {
-    pub format: PlanFormat,
-    pub color: bool,
-}
 
 pub async fn plan(
     args: &StackArgs,
@@ -38,7 +34,7 @@ pub async fn plan(
     let prior = backend.read().await?;
     let prior_state = PriorState::of(backend.location(), prior.as_ref());
     let plan = make_plan(&ws, prior.map(|v| v.doc), plan_options(p, destroy)).await?;
-    plan_output::print(&plan, output.format, output.color);
+    plan_output::print(&plan, &output);
     if let Some(code) = refuse_by_gates(&ws.stack, p, &plan)? {
         return Ok(code);
     }
@@ -143,7 +139,7 @@ pub async fn apply(
         let prior = backend.read().await?;
         let version = prior.as_ref().map(|v| v.version.clone());
         let plan = make_plan(&ws, prior.map(|v| v.doc), plan_options(p, destroy)).await?;
-        plan_output::print(&plan, PlanFormat::Human, color);
+        plan_output::print(&plan, &PlanOutput::human(color));
         if let Some(code) = refuse_by_gates(&ws.stack, p, &plan)? {
             return Ok(code);
         }
@@ -208,7 +204,7 @@ pub async fn apply_saved(
     let result = async {
         let current = backend.read().await?;
         saved.check_fresh(&PriorState::of(backend.location(), current.as_ref()))?;
-        plan_output::print(plan, PlanFormat::Human, color);
+        plan_output::print(plan, &PlanOutput::human(color));
         if let Some(code) = refuse_by_gates(&ws.stack, p, plan)? {
             return Ok(code);
         }

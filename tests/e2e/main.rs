@@ -23,4 +23,5 @@ mod restartix;
 mod s3_state;
 mod support;
 mod terminal;
+mod throttling;
 mod tracker;

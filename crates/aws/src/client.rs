@@ -10,14 +10,14 @@ use crate::AwsContext;
 
 pub struct LazyClient<C> {
     aws: AwsContext,
-    build: fn(&SdkConfig) -> C,
+    build: fn(&AwsContext, &SdkConfig) -> C,
     client: OnceCell<C>,
 }
 
 impl<C> LazyClient<C> {
     /// `build` makes the client from the loaded configuration; use
     /// [`sdk_client!`](crate::sdk_client) so every call is logged.
-    pub fn new(aws: AwsContext, build: fn(&SdkConfig) -> C) -> Self {
+    pub fn new(aws: AwsContext, build: fn(&AwsContext, &SdkConfig) -> C) -> Self {
         LazyClient {
             aws,
             build,
@@ -31,7 +31,7 @@ impl<C> LazyClient<C> {
         self.client
             .get_or_try_init(|| async {
                 let sdk = self.aws.sdk_config().await?;
-                Ok((self.build)(sdk))
+                Ok((self.build)(&self.aws, sdk))
             })
             .await
     }
@@ -50,17 +50,29 @@ impl<C> LazyClient<C> {
     }
 }
 
-/// The builder of a service's client with cairn's call logging:
-/// `LazyClient::new(aws, sdk_client!(aws_sdk_kms))`.
+/// The builder of a service's client with cairn's call logging, the
+/// service's share of the request limits (`max_concurrency`, its own retry
+/// quota) and, optionally, settings of its own:
+/// `LazyClient::new(aws, sdk_client!(aws_sdk_kms))`,
+/// `sdk_client!(aws_sdk_s3, |b, sdk| b.force_path_style(true))`.
 #[macro_export]
 macro_rules! sdk_client {
     ($sdk:ident) => {
-        |conf: &$crate::SdkConfig| {
-            $sdk::Client::from_conf(
-                $sdk::config::Builder::from(conf)
-                    .interceptor($crate::CallLogger)
-                    .build(),
-            )
+        $crate::sdk_client!($sdk, |b, _| b)
+    };
+    ($sdk:ident, $customize:expr) => {
+        |aws: &$crate::AwsContext, sdk: &$crate::SdkConfig| {
+            let service = $crate::service_key(stringify!($sdk));
+            let mut builder = $sdk::config::Builder::from(sdk)
+                .interceptor($crate::CallLogger)
+                .interceptor(aws.throttle_feedback(service))
+                .retry_partition(aws.retry_partition(service));
+            if let Some(http) = aws.http_client(service, sdk) {
+                builder = builder.http_client(http);
+            }
+            let customize: fn($sdk::config::Builder, &$crate::SdkConfig) -> $sdk::config::Builder =
+                $customize;
+            $sdk::Client::from_conf(customize(builder, sdk).build())
         }
     };
 }

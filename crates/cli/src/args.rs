@@ -77,12 +77,22 @@ fn parse_target(s: &str) -> Result<cairn_core::Target, String> {
 pub struct PlanSizeArgs {
     /// `--format markdown`: stay within this many bytes (the default fits
     /// a GitHub comment); per-resource diffs that do not fit are left out,
-    /// destroys and replaces last, and the text says how many.
+    /// destroys and replaces last, and the text says how many. 0: no limit.
     #[arg(long, value_name = "BYTES", default_value_t = cairn_engine::render_markdown::DEFAULT_MAX_BYTES)]
     pub max_bytes: usize,
     /// The human format as one line per resource, without attribute diffs.
     #[arg(long)]
     pub compact: bool,
+}
+
+impl PlanSizeArgs {
+    /// The Markdown budget in bytes (`--max-bytes 0` lifts it).
+    pub fn budget(&self) -> usize {
+        match self.max_bytes {
+            0 => usize::MAX,
+            n => n,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -133,7 +133,8 @@ fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Workspace, Failure> {
         })
     })?;
     // What AWS would refuse at apply time, across resources, caught now.
-    let items = cairn_engine::checks::check(&stack, &schemas);
+    let mut items = cairn_engine::checks::check(&stack, &schemas);
+    items.extend(unknown_services(&stack));
     if !items.is_empty() {
         return Err(Failure::Diagnostics(Diagnostics {
             sources: stack.sources.clone(),
@@ -160,8 +161,35 @@ fn provider_settings(stack: &Stack, name: &str) -> AwsSettings {
             profile: p.profile.clone(),
             assume_role_arn: p.assume_role_arn.clone(),
             endpoint_url: p.endpoint_url.clone(),
+            max_concurrency: p
+                .max_concurrency
+                .iter()
+                .map(|l| (l.service.clone(), l.limit))
+                .collect(),
+            max_retries: p.max_retries,
         })
         .unwrap_or_default()
+}
+
+/// `max_concurrency` entries naming no service cairn calls.
+fn unknown_services(stack: &Stack) -> Vec<cairn_lang::Diagnostic> {
+    let known = cairn_aws::SERVICES;
+    stack
+        .providers
+        .iter()
+        .flat_map(|(name, p)| p.max_concurrency.iter().map(move |l| (name, l)))
+        .filter(|(_, l)| !known.contains(&l.service.as_str()))
+        .map(|(name, l)| {
+            cairn_lang::Diagnostic::at(
+                format!(
+                    "`max_concurrency` of [provider.{name}] names `{}`, which is not a service cairn calls",
+                    l.service
+                ),
+                l.span,
+            )
+            .hint(format!("expected one of: {}", known.join(", ")))
+        })
+        .collect()
 }
 
 fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, Failure> {
@@ -215,6 +243,7 @@ pub fn s3_aws(stack: &Stack) -> cairn_aws::AwsContext {
         profile: pick("profile", p.profile),
         assume_role_arn: pick("assume_role_arn", p.assume_role_arn),
         endpoint_url: pick("endpoint_url", p.endpoint_url),
+        ..p
     })
 }
 

@@ -238,7 +238,16 @@ fn provider_settings() -> J {
         "profile": { "type": "string" },
         "assume_role_arn": { "type": "string" },
         "endpoint_url": { "type": "string" },
-        "default_tags": { "type": "object", "additionalProperties": { "type": "string" } }
+        "default_tags": { "type": "object", "additionalProperties": { "type": "string" } },
+        "max_concurrency": {
+            "description": "AWS calls in flight per service, e.g. { ec2 = 20, iam = 4 }.",
+            "type": "object",
+            "additionalProperties": { "type": "integer", "minimum": 1, "maximum": 1000 }
+        },
+        "max_retries": {
+            "description": "Retries of one AWS call after a throttling or transient error (default 10).",
+            "type": "integer", "minimum": 0, "maximum": 100
+        }
     })
 }
 

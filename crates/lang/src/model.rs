@@ -264,7 +264,20 @@ pub struct ProviderConfig {
     pub assume_role_arn: Option<String>,
     pub endpoint_url: Option<String>,
     pub default_tags: BTreeMap<String, String>,
+    /// Calls in flight per AWS service; the env file's entries come last,
+    /// so a later entry for a service wins.
+    pub max_concurrency: Vec<ServiceLimit>,
+    pub max_retries: Option<u32>,
     pub span: Option<Span>,
+}
+
+/// One `max_concurrency` entry: the service is checked against the
+/// provider kit's list when the registry is configured.
+#[derive(Debug, Clone)]
+pub struct ServiceLimit {
+    pub service: String,
+    pub limit: usize,
+    pub span: Span,
 }
 
 /// `[backend]` after the env file is applied.

@@ -42,11 +42,7 @@ impl DataSource for CallerIdentity {
 
     async fn read(&self, _config: &Object) -> Result<Object, ProviderError> {
         let sdk = self.iam.aws().sdk_config().await?;
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(sdk)
-                .interceptor(cairn_aws::CallLogger)
-                .build(),
-        );
+        let sts = (cairn_aws::sdk_client!(aws_sdk_sts))(self.iam.aws(), sdk);
         let out = sts
             .get_caller_identity()
             .send()

@@ -17,12 +17,18 @@ mod versioning;
 use std::sync::Arc;
 
 use aws_sdk_s3::Client;
-use cairn_aws::{AwsContext, CallLogger, LazyClient, SdkConfig};
+use cairn_aws::{sdk_client, AwsContext, LazyClient};
 use cairn_core::Registry;
 
 /// Adds the S3 types to `registry`. Makes no network call.
 pub fn register(registry: &mut Registry, aws: &AwsContext) {
-    let s3 = Arc::new(S3::new(aws.clone(), client));
+    // With an endpoint set (moto, LocalStack), buckets are addressed by
+    // path: `bucket.127.0.0.1` does not resolve.
+    let s3 = Arc::new(S3::new(
+        aws.clone(),
+        sdk_client!(aws_sdk_s3, |b, sdk| b
+            .force_path_style(sdk.endpoint_url().is_some())),
+    ));
     registry.add_resource(Arc::new(bucket::Bucket::new(s3.clone())));
     registry.add_resource(Arc::new(config::Config::new(
         s3.clone(),
@@ -50,14 +56,3 @@ pub fn register(registry: &mut Registry, aws: &AwsContext) {
 
 /// The S3 client every S3 type shares.
 pub type S3 = LazyClient<Client>;
-
-/// With an endpoint set (moto, LocalStack), buckets are addressed by path:
-/// `bucket.127.0.0.1` does not resolve.
-fn client(conf: &SdkConfig) -> Client {
-    Client::from_conf(
-        aws_sdk_s3::config::Builder::from(conf)
-            .force_path_style(conf.endpoint_url().is_some())
-            .interceptor(CallLogger)
-            .build(),
-    )
-}

@@ -4,7 +4,7 @@ use aws_sdk_s3::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use cairn_aws::{AwsContext, CallLogger};
+use cairn_aws::AwsContext;
 use cairn_state::StateError;
 use tokio::sync::OnceCell;
 
@@ -31,11 +31,9 @@ impl S3 {
                 })?;
                 // Emulators (moto, LocalStack) serve buckets by path, not by
                 // bucket-name DNS.
-                let conf = aws_sdk_s3::config::Builder::from(sdk)
-                    .force_path_style(sdk.endpoint_url().is_some())
-                    .interceptor(CallLogger)
-                    .build();
-                Ok(Client::from_conf(conf))
+                let build = cairn_aws::sdk_client!(aws_sdk_s3, |b, sdk| b
+                    .force_path_style(sdk.endpoint_url().is_some()));
+                Ok(build(&self.aws, sdk))
             })
             .await
     }

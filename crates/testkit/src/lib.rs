@@ -124,8 +124,10 @@ mod tests {
 }
 
 pub mod calls;
+pub mod proxy;
 pub mod resource_contract;
 pub mod sesv2_proxy;
+pub mod throttling_proxy;
 
 /// Helpers for provider tests: operation contexts and attribute objects.
 pub mod fixtures {

@@ -87,7 +87,10 @@ pub fn graph(args: &StackArgs, format: GraphFormat) -> Result<i32, Failure> {
 }
 
 /// `cairn show FILE`: a saved plan, in any plan format.
-pub fn show(file: &std::path::Path, output: &crate::plan_output::PlanOutput) -> Result<i32, Failure> {
+pub fn show(
+    file: &std::path::Path,
+    output: &crate::plan_output::PlanOutput,
+) -> Result<i32, Failure> {
     let saved = crate::saved_plan::SavedPlan::read(file)?;
     crate::plan_output::print(&saved.plan, output);
     Ok(exit::OK)

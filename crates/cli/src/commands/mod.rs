@@ -34,7 +34,7 @@ pub async fn run(cli: Cli) -> i32 {
             let output = PlanOutput {
                 format,
                 color: color && format == PlanFormat::Human,
-                max_bytes: size.max_bytes,
+                max_bytes: size.budget(),
                 compact: size.compact,
             };
             run::plan(
@@ -79,7 +79,7 @@ pub async fn run(cli: Cli) -> i32 {
                 &PlanOutput {
                     format,
                     color: color && format == PlanFormat::Human,
-                    max_bytes: size.max_bytes,
+                    max_bytes: size.budget(),
                     compact: size.compact,
                 },
             )

@@ -20,7 +20,6 @@ use crate::report::{operation_error, Failure};
 use crate::saved_plan::{PriorState, SavedPlan};
 use crate::workspace::{self, Workspace};
 
-
 pub async fn plan(
     args: &StackArgs,
     p: &PlanArgs,
@@ -110,9 +109,11 @@ async fn make_plan(
     prior: Option<cairn_state::StateDocument>,
     opts: PlanOptions,
 ) -> Result<cairn_engine::Plan, Failure> {
-    cairn_engine::plan(&ws.stack, &ws.graph, &ws.providers, prior, opts)
-        .await
-        .map_err(|e| Failure::Engine(e, ws.stack.sources.clone()))
+    // On stderr: stdout may carry a JSON or Markdown plan.
+    let throttling = crate::progress::watch_throttling(|line| eprintln!("{line}"));
+    let plan = cairn_engine::plan(&ws.stack, &ws.graph, &ws.providers, prior, opts).await;
+    throttling.finish();
+    plan.map_err(|e| Failure::Engine(e, ws.stack.sources.clone()))
 }
 
 pub async fn apply(
@@ -259,6 +260,12 @@ async fn execute(
     let counts = plan.counts();
     let (events, bar) = crate::progress::printer(counts.add + counts.change + counts.destroy);
     opts.events = Some(events);
+    let throttling = {
+        let bar = bar.clone();
+        crate::progress::watch_throttling(move |line| {
+            crate::progress::print_line(bar.as_ref(), line)
+        })
+    };
     let outcome = cairn_engine::apply(
         plan,
         &ws.stack,
@@ -270,6 +277,7 @@ async fn execute(
     )
     .await;
     interrupt.abort();
+    throttling.finish();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

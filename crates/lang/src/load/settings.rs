@@ -10,7 +10,7 @@ use cairn_core::{Address, Target, Value};
 use crate::diagnostic::Diagnostic;
 use crate::didyoumean;
 use crate::eval::Scope;
-use crate::model::{BackendConfig, ImportBlock, MovedBlock, ProviderConfig, Stack};
+use crate::model::{BackendConfig, ImportBlock, MovedBlock, ProviderConfig, ServiceLimit, Stack};
 use crate::node::{Entry, Node};
 use crate::policy::DenyRule;
 use crate::source::Span;
@@ -26,7 +26,12 @@ const PROVIDER_KEYS: &[&str] = &[
     "assume_role_arn",
     "endpoint_url",
     "default_tags",
+    "max_concurrency",
+    "max_retries",
 ];
+/// Keys of `[provider.aws]` whose value is a table; any other table there
+/// is an alias.
+const PROVIDER_TABLES: &[&str] = &["default_tags", "max_concurrency"];
 const LOCAL_BACKEND_KEYS: &[&str] = &["path"];
 const S3_BACKEND_KEYS: &[&str] = &[
     "bucket",
@@ -164,8 +169,7 @@ pub(crate) fn providers(
                 continue;
             }
             for f in p.node.entries().unwrap_or(&[]) {
-                // A table that is not default_tags configures an alias.
-                if f.key != "default_tags" && matches!(f.node, Node::Table(..)) {
+                if !PROVIDER_TABLES.contains(&f.key.as_str()) && matches!(f.node, Node::Table(..)) {
                     fields
                         .entry(format!("aws.{}", f.key))
                         .or_default()
@@ -229,6 +233,40 @@ pub(crate) fn providers(
                     }
                     None => cx.err(Diagnostic::at(
                         "`default_tags` must be a table of strings",
+                        f.node.span(),
+                    )),
+                }
+                continue;
+            }
+            if f.key == "max_concurrency" {
+                match v.as_map() {
+                    Some(m) => {
+                        for (service, n) in m {
+                            match n.as_i64().filter(|n| (1..=1000).contains(n)) {
+                                Some(n) => p.max_concurrency.push(ServiceLimit {
+                                    service: service.clone(),
+                                    limit: n as usize,
+                                    span: f.node.span(),
+                                }),
+                                None => cx.err(Diagnostic::at(
+                                    format!("`max_concurrency.{service}` must be a whole number from 1 to 1000"),
+                                    f.node.span(),
+                                )),
+                            }
+                        }
+                    }
+                    None => cx.err(
+                        Diagnostic::at("`max_concurrency` must be a table", f.node.span())
+                            .hint("for example `max_concurrency = { ec2 = 20, iam = 4 }`"),
+                    ),
+                }
+                continue;
+            }
+            if f.key == "max_retries" {
+                match v.as_i64().filter(|n| (0..=100).contains(n)) {
+                    Some(n) => p.max_retries = Some(n as u32),
+                    None => cx.err(Diagnostic::at(
+                        "`max_retries` must be a whole number from 0 to 100",
                         f.node.span(),
                     )),
                 }

@@ -199,6 +199,8 @@ pub async fn apply(
     let mut interrupted = false;
     let mut halted = !diagnostics.is_empty();
     let mut completed = 0;
+    // Completed operations not yet handed to the writer.
+    let mut unsaved = false;
     let mut ticker = tokio::time::interval(opts.progress_interval);
     ticker.tick().await;
 
@@ -373,11 +375,19 @@ pub async fn apply(
             running.spawn(run(i, resource, ctx, task));
         }
 
+        // Copied for the writer only when it can take it: one copy per
+        // write, not per completed operation (which grew as the square of
+        // the resources).
+        if unsaved && !writer.is_busy() {
+            writer.submit(state.clone());
+            unsaved = false;
+        }
         if running.is_empty() {
             break;
         }
         let joined = tokio::select! {
             j = running.join_next() => j,
+            _ = writer.written(), if unsaved => continue,
             _ = ticker.tick() => {
                 let waiting = waiting.lock().map(|w| w.clone()).unwrap_or_default();
                 for (i, t) in &started {
@@ -494,12 +504,12 @@ pub async fn apply(
                     error: e,
                 });
                 halted = true;
-                writer.submit(state.clone());
+                unsaved = true;
                 continue;
             }
         }
         completed += 1;
-        writer.submit(state.clone());
+        unsaved = true;
         for j in std::mem::take(&mut ops[i].unblocks) {
             ops[j].waits_for -= 1;
             if ops[j].waits_for == 0 {

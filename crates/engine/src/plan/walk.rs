@@ -119,6 +119,32 @@ impl<'p> Walk<'p> {
         out
     }
 
+    /// The instances node `n`'s instances depend on, by the module
+    /// instance they are reachable from. Values flow between two blocks
+    /// only within one instance of the deepest module enclosing both, so
+    /// `module.m[3].aws_subnet.a` depends on `module.m[3].aws_vpc.main`, not
+    /// on the VPC of every instance of `module.m` (which made a plan's
+    /// dependencies grow as the square of the instances).
+    fn dependencies_by_instance(&mut self, values: &mut Values<'_>, n: NodeIndex) -> Dependencies {
+        let own_path = &self.stack.tree[self.graph.graph[n].tree].path;
+        let mut deps = Dependencies::default();
+        for d in self.graph.resource_dependencies(n).to_vec() {
+            let path = &self.stack.tree[self.graph.graph[d].tree].path;
+            let shared = own_path
+                .iter()
+                .zip(path)
+                .take_while(|(a, b)| a == b)
+                .count();
+            for address in self.instances_of(values, d) {
+                deps.within
+                    .entry(address.module[..shared.min(address.module.len())].to_vec())
+                    .or_default()
+                    .push(address);
+            }
+        }
+        deps
+    }
+
     pub(super) async fn resource(&mut self, values: &mut Values<'_>, n: NodeIndex) {
         let node = self.graph.graph[n].clone();
         let NodeKind::Resource(r) = &node.kind else {
@@ -130,11 +156,7 @@ impl<'p> Walk<'p> {
             return;
         };
         let provider = stack.provider_of(tree_node, block);
-        let mut dependencies: Vec<Address> = Vec::new();
-        for d in self.graph.resource_dependencies(n).to_vec() {
-            dependencies.extend(self.instances_of(values, d));
-        }
-        dependencies.sort();
+        let dependencies = self.dependencies_by_instance(values, n);
         let instances: Vec<(usize, Option<cairn_core::InstanceKey>, Repeat)> =
             (0..values.instances(node.tree).len())
                 .flat_map(|i| {
@@ -180,6 +202,7 @@ impl<'p> Walk<'p> {
                 }
                 continue;
             }
+            let dependencies = dependencies.of(&address.module);
             let scope = values.scope(node.tree, i, &repeat);
             let after = if address.is_data() {
                 self.data(block, &provider, &address, &scope, &dependencies)
@@ -586,5 +609,28 @@ fn trigger_target(
             Some((t, key, attr.or_else(|| Some(name.clone()))))
         }
         _ => None,
+    }
+}
+
+/// A resource block's dependencies, as `dependencies_by_instance` sorts
+/// them.
+#[derive(Default)]
+struct Dependencies {
+    /// By the instance of the deepest module enclosing both blocks (the
+    /// root: an empty path).
+    within: HashMap<Vec<cairn_core::ModuleStep>, Vec<Address>>,
+}
+
+impl Dependencies {
+    /// Those of an instance in `module`.
+    fn of(&self, module: &[cairn_core::ModuleStep]) -> Vec<Address> {
+        let mut out = Vec::new();
+        for depth in 0..=module.len() {
+            if let Some(found) = self.within.get(&module[..depth]) {
+                out.extend(found.iter().cloned());
+            }
+        }
+        out.sort();
+        out
     }
 }

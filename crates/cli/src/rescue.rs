@@ -46,7 +46,7 @@ pub fn save(state: &StateDocument, e: &StateError) {
         state.serial
     );
     let path = dir.join(name);
-    match std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, state.to_json_pretty())) {
+    match cairn_state::private::write(&path, state.to_json_pretty().as_bytes()) {
         Ok(()) => eprintln!(
             "   = note: nothing was overwritten ({e}); the unsaved state is in {}\n   = hint: compare it with the stored state (`cairn state pull`, `cairn state history`); what it records beyond the stored state was made by this run: the next apply adopts what it finds by the ownership tags `cairn:stack` and `cairn:address` (types without adoption, such as KMS keys, must be imported by hand)",
             path.display()

@@ -146,7 +146,7 @@ impl SavedPlan {
     pub fn write(&self, path: &Path) -> Result<(), Failure> {
         let text = serde_json::to_string_pretty(self)
             .map_err(|e| Failure::Usage(format!("cannot encode the plan: {e}")))?;
-        write_private(path, text.as_bytes()).map_err(|e| {
+        cairn_state::private::write(path, text.as_bytes()).map_err(|e| {
             Failure::Usage(format!("cannot write the plan to {}: {e}", path.display()))
         })
     }
@@ -290,24 +290,4 @@ fn digest(
         h.update([0]);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Owner-only from the moment it exists (no window with wider permissions).
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    f.write_all(bytes)?;
-    f.sync_all()
 }

@@ -208,7 +208,13 @@ fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, Failure> {
 pub fn backend(stack: &Stack) -> Result<Arc<dyn Backend>, Failure> {
     match stack.backend.kind.as_str() {
         "s3" => Ok(Arc::new(S3Backend::new(s3_settings(stack)?, s3_aws(stack)))),
-        _ => Ok(Arc::new(LocalBackend::new(local_state_path(stack)))),
+        _ => {
+            let local = LocalBackend::new(local_state_path(stack));
+            if let Some(warning) = local.loose_permissions() {
+                eprintln!("warning: {warning}");
+            }
+            Ok(Arc::new(local))
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod document;
 pub mod history;
 pub mod lease;
 pub mod local;
+pub mod private;
 pub mod verify;
 pub mod writer;
 

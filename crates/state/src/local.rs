@@ -31,6 +31,12 @@ impl LocalBackend {
         &self.path
     }
 
+    /// A warning when the state file may be read by others (one written
+    /// before cairn kept state files private).
+    pub fn loose_permissions(&self) -> Option<String> {
+        crate::private::loose_permissions(&self.path)
+    }
+
     fn lock_path(&self) -> PathBuf {
         let mut p = self.path.clone().into_os_string();
         p.push(".lock");
@@ -98,7 +104,7 @@ impl LocalBackend {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        fs::create_dir_all(dir).map_err(|e| self.io("cannot create directory", dir, e))?;
+        crate::private::create_dir(dir).map_err(|e| self.io("cannot create directory", dir, e))?;
         // The hash chain: the version token of what is replaced is the
         // SHA-256 of its bytes, exactly what `previous_sha256` records.
         let chained = StateDocument {
@@ -115,7 +121,13 @@ impl LocalBackend {
             std::process::id()
         ));
         let write = || -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
+            let mut f = crate::private::open(
+                &tmp,
+                fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true),
+            )?;
             f.write_all(text.as_bytes())?;
             f.sync_all()?;
             fs::rename(&tmp, &self.path)?;
@@ -149,16 +161,13 @@ impl LocalBackend {
     fn lock_sync(&self, info: &LockInfo) -> Result<Option<LockInfo>, StateError> {
         let path = self.lock_path();
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| self.io("cannot create directory", dir, e))?;
+            crate::private::create_dir(dir)
+                .map_err(|e| self.io("cannot create directory", dir, e))?;
         }
         let body = serde_json::to_string_pretty(info).unwrap_or_default();
         let mut took_over = None;
         for _ in 0..2 {
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
+            match crate::private::open(&path, fs::OpenOptions::new().write(true).create_new(true)) {
                 Ok(mut f) => {
                     f.write_all(body.as_bytes())
                         .and_then(|_| f.sync_all())
@@ -334,5 +343,21 @@ mod tests {
         let previous = b.lock(&me).await.unwrap();
         assert_eq!(previous.map(|p| p.id), Some(dead.id));
         assert_eq!(b.current_lock().await.unwrap().unwrap().id, me.id);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn state_and_lock_files_are_private_in_a_private_directory() {
+        use std::os::unix::fs::PermissionsExt;
+        let (d, b) = backend();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        b.lock(&LockInfo::new("apply", "s", None)).await.unwrap();
+        b.write(&StateDocument::new("s", None), None).await.unwrap();
+        assert_eq!(mode(b.path()), 0o600);
+        assert_eq!(mode(&b.lock_path()), 0o600);
+        assert_eq!(mode(&d.path().join("s")), 0o700);
+        assert!(b.loose_permissions().is_none());
+        fs::set_permissions(b.path(), fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(b.loose_permissions().unwrap().contains("chmod 600"));
     }
 }

@@ -2,7 +2,6 @@
 //! to it and the verification of the stored history, and hands them to
 //! cairn-report, which masks and renders. Reads only: no lock.
 
-use std::io::Write;
 use std::path::Path;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -110,7 +109,9 @@ pub async fn report(
     let text = cairn_report::render(&input, format).map_err(|e| Failure::Usage(e.to_string()))?;
     match out {
         Some(path) => {
-            write_private(path, &text)
+            // Readable by its owner only: the report holds no secret, but
+            // it maps the whole estate.
+            cairn_state::private::write(path, text.as_bytes())
                 .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
             eprintln!(
                 "Wrote the report of {} resource(s) and {} version(s) to {}.",
@@ -226,29 +227,6 @@ fn verification(v: cairn_state::Verification) -> cairn_report::Verification {
                 notes: c.notes,
             })
             .collect(),
-    }
-}
-
-/// Creates (or truncates) `path` readable by its owner only: the report
-/// holds no secret, but it maps the whole estate.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let mut f = options.open(path)?;
-        // An existing file keeps its mode on open: narrow it too.
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let mut f = options.open(path)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()
     }
 }
 

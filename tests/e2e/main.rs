@@ -9,6 +9,7 @@ mod data_sources;
 mod ecs;
 mod ecs_service;
 mod edge;
+mod encryption;
 mod hub;
 mod interrupt;
 mod language;

@@ -390,6 +390,21 @@ pub enum StateCommand {
         #[command(flatten)]
         lock: LockArgs,
     },
+    /// Seal the state's secrets with `[backend] encryption`'s KMS key (or
+    /// again with a new key), as a new version.
+    Encrypt {
+        #[command(flatten)]
+        stack: StackArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Write the state's secrets back in clear, as a new version.
+    Decrypt {
+        #[command(flatten)]
+        stack: StackArgs,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
     /// Record a resource under another address (after renaming it in config).
     Mv {
         #[command(flatten)]

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use cairn_engine::Plan;
 use cairn_lang::Stack;
+use cairn_state::seal::{self, KeyProvider};
 use cairn_state::Versioned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -143,17 +144,43 @@ impl SavedPlan {
         }
     }
 
-    pub fn write(&self, path: &Path) -> Result<(), Failure> {
-        let text = serde_json::to_string_pretty(self)
+    /// Writes the plan, sealed whole with `keys` when the stack configures
+    /// a key (the plan holds the state's secrets and the configuration).
+    pub async fn write(&self, path: &Path, keys: Option<&dyn KeyProvider>) -> Result<(), Failure> {
+        let mut text = serde_json::to_string_pretty(self)
             .map_err(|e| Failure::Usage(format!("cannot encode the plan: {e}")))?;
+        if let Some(keys) = keys {
+            let key = keys.data_key().await?;
+            let (nonce, sealed) = seal::encrypt(&key.plaintext, text.as_bytes(), PLAN_AAD)?;
+            let envelope = serde_json::json!({
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "cairn_version": env!("CARGO_PKG_VERSION"),
+                "encryption": seal::Encryption {
+                    key_provider: "aws_kms".into(),
+                    kms_key_id: key.key_id.clone(),
+                    algorithm: seal::ALGORITHM.into(),
+                    wrapped_key: seal::b64(&key.wrapped),
+                    nonce: seal::b64(&nonce),
+                    sealed: seal::b64(&sealed),
+                },
+            });
+            text = serde_json::to_string_pretty(&envelope)
+                .map_err(|e| Failure::Usage(format!("cannot encode the plan: {e}")))?;
+        }
         cairn_state::private::write(path, text.as_bytes()).map_err(|e| {
             Failure::Usage(format!("cannot write the plan to {}: {e}", path.display()))
         })
     }
 
-    pub fn read(path: &Path) -> Result<SavedPlan, Failure> {
-        let text = std::fs::read_to_string(path)
+    pub async fn read(path: &Path) -> Result<SavedPlan, Failure> {
+        let mut text = std::fs::read_to_string(path)
             .map_err(|e| Failure::Usage(format!("cannot read the plan {}: {e}", path.display())))?;
+        if let Ok(serde_json::Value::Object(outer)) = serde_json::from_str(&text) {
+            if let Some(e) = outer.get("encryption") {
+                text = open_sealed(e, path).await?;
+            }
+        }
         // Check the envelope before the body, so an old or foreign file is
         // named as such rather than as a parse error deep inside.
         let envelope: serde_json::Value = serde_json::from_str(&text)
@@ -290,4 +317,47 @@ fn digest(
         h.update([0]);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The associated data of a sealed plan: its ciphertext cannot pass for a
+/// state's.
+const PLAN_AAD: &[u8] = b"cairn-saved-plan";
+
+/// The plan inside a sealed file. It is opened before the configuration it
+/// carries is known, so the key is the one the file names, in the region
+/// of its ARN (and `AWS_ENDPOINT_URL` / the credential chain as usual).
+async fn open_sealed(encryption: &serde_json::Value, path: &Path) -> Result<String, Failure> {
+    let e: seal::Encryption = serde_json::from_value(encryption.clone())
+        .map_err(|e| Failure::Usage(format!("{} is damaged: {e}", path.display())))?;
+    let region = e
+        .kms_key_id
+        .split(':')
+        .nth(3)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    let keys = cairn_state_kms::KmsKeys::new(
+        cairn_state_kms::KmsSettings {
+            kms_key_id: e.kms_key_id.clone(),
+            fallback: None,
+        },
+        cairn_aws::AwsContext::new(cairn_aws::AwsSettings {
+            region,
+            ..Default::default()
+        }),
+    );
+    let key = keys
+        .unwrap(
+            &e.kms_key_id,
+            &seal::unb64(&e.wrapped_key, "the wrapped key")?,
+        )
+        .await?;
+    let plain = seal::decrypt(
+        &key,
+        &seal::unb64(&e.nonce, "the nonce")?,
+        &seal::unb64(&e.sealed, "the sealed plan")?,
+        PLAN_AAD,
+        &format!("the plan {}", path.display()),
+    )?;
+    String::from_utf8(plain)
+        .map_err(|e| Failure::Usage(format!("{} is damaged: {e}", path.display())))
 }

@@ -9,7 +9,9 @@ use cairn_aws::{AwsContext, AwsSettings};
 use cairn_core::{Providers, Registry};
 use cairn_engine::ConfigGraph;
 use cairn_lang::{Diagnostics, LoadOptions, Stack};
-use cairn_state::{Backend, LocalBackend};
+use cairn_state::seal::KeyProvider;
+use cairn_state::{Backend, Encrypted, LocalBackend, Reading};
+use cairn_state_kms::{KmsKeys, KmsSettings};
 use cairn_state_s3::{S3Backend, S3Settings};
 
 use crate::args::StackArgs;
@@ -203,9 +205,95 @@ fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, Failure> {
         .collect()
 }
 
-/// The backend the stack's `[backend]` table (after the env file) selects.
-/// The loader has checked its keys; this makes no network call.
+/// The backend the stack's `[backend]` table (after the env file) selects,
+/// sealing and opening secrets with its `encryption` key: what plan, apply,
+/// `state pull` and `output` read through. Makes no network call.
 pub fn backend(stack: &Stack) -> Result<Arc<dyn Backend>, Failure> {
+    backend_reading(stack, Reading::Decrypt)
+}
+
+/// The backend, reading secrets as `reading` says (`Masked`: for commands
+/// an auditor without decryption rights runs; such a backend cannot write).
+pub fn backend_reading(stack: &Stack, reading: Reading) -> Result<Arc<dyn Backend>, Failure> {
+    Ok(Arc::new(Encrypted::new(
+        raw_backend(stack)?,
+        state_keys(stack)?,
+        reading,
+    )))
+}
+
+/// The configured key for state and saved plans, if any:
+/// `[backend] encryption = { kms_key_id = "...", fallback = { kms_key_id = "..." } }`.
+pub fn state_keys(stack: &Stack) -> Result<Option<Arc<dyn KeyProvider>>, Failure> {
+    let Some(setting) = stack.backend.settings.get("encryption") else {
+        return Ok(None);
+    };
+    let bad = |why: &str| {
+        Failure::Usage(format!(
+            "[backend] encryption {why}: expected `encryption = {{ kms_key_id = \"alias/...\" }}`, optionally with `fallback = {{ kms_key_id = \"...\" }}`"
+        ))
+    };
+    let key_of = |v: &cairn_core::Value| {
+        v.as_map()
+            .and_then(|m| m.get("kms_key_id"))
+            .and_then(cairn_core::Value::as_str)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+    };
+    let map = setting.as_map().ok_or_else(|| bad("is not a table"))?;
+    if let Some(k) = map
+        .keys()
+        .find(|k| !["kms_key_id", "fallback"].contains(&k.as_str()))
+    {
+        return Err(bad(&format!("has an unknown key `{k}`")));
+    }
+    let kms_key_id = key_of(setting).ok_or_else(|| bad("has no `kms_key_id`"))?;
+    let fallback = match map.get("fallback") {
+        Some(f) => Some(key_of(f).ok_or_else(|| bad("has a `fallback` without `kms_key_id`"))?),
+        None => None,
+    };
+    Ok(Some(Arc::new(KmsKeys::new(
+        KmsSettings {
+            kms_key_id,
+            fallback,
+        },
+        s3_aws(stack),
+    ))))
+}
+
+/// For `state decrypt`: the backend that opens the state with the
+/// configured key, or the one the stored state names if none is
+/// configured, and writes it in clear.
+pub async fn decrypting_backend(stack: &Stack) -> Result<Arc<dyn Backend>, Failure> {
+    let raw = raw_backend(stack)?;
+    let keys = match state_keys(stack)? {
+        Some(k) => k,
+        None => {
+            let recorded = raw
+                .read()
+                .await?
+                .and_then(|v| v.doc.encryption)
+                .map(|e| e.kms_key_id)
+                .ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "the state at {} is not encrypted: nothing to decrypt",
+                        raw.location()
+                    ))
+                })?;
+            Arc::new(KmsKeys::new(
+                KmsSettings {
+                    kms_key_id: recorded,
+                    fallback: None,
+                },
+                s3_aws(stack),
+            ))
+        }
+    };
+    Ok(Arc::new(Encrypted::decrypting(raw, keys)))
+}
+
+/// The backend as it stores documents: sealed ones stay sealed.
+pub fn raw_backend(stack: &Stack) -> Result<Arc<dyn Backend>, Failure> {
     match stack.backend.kind.as_str() {
         "s3" => Ok(Arc::new(S3Backend::new(s3_settings(stack)?, s3_aws(stack)))),
         _ => {

@@ -312,7 +312,22 @@ fn definitions() -> J {
                 "assume_role_arn": { "type": "string" },
                 "endpoint_url": { "type": "string" },
                 "kms_key_id": { "type": "string" },
-                "lock_lease": { "type": "string" }
+                "lock_lease": { "type": "string" },
+                "encryption": {
+                    "description": "Seal the state's secrets and saved plans with a KMS key (docs/state.md, Protecting state).",
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["kms_key_id"],
+                    "properties": {
+                        "kms_key_id": { "type": "string" },
+                        "fallback": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["kms_key_id"],
+                            "properties": { "kms_key_id": { "type": "string" } }
+                        }
+                    }
+                }
             }
         },
         "module_call": {

@@ -132,6 +132,10 @@ pub enum StateError {
     },
     #[error("{location} has no version `{version}` (see `cairn state history`)")]
     NoSuchVersion { location: String, version: String },
+    /// The state or a plan is encrypted and cannot be opened (no key
+    /// configured, a key not allowed, KMS refused, tampered ciphertext).
+    #[error("{0}")]
+    Encryption(String),
     #[error("{action} {location}: {message}")]
     Io {
         action: &'static str,

@@ -37,6 +37,10 @@ pub struct StateDocument {
     /// kept in every later version so the record says where it came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migrated_from: Option<MigratedFrom>,
+    /// Set when the sensitive values are sealed (`seal`): they read `null`
+    /// here and live in this ciphertext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<crate::seal::Encryption>,
 }
 
 /// Provenance of a migrated state: the Terraform state it was made from.
@@ -245,6 +249,7 @@ impl StateDocument {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             migrated_from: None,
+            encryption: None,
         }
     }
 

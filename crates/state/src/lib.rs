@@ -5,10 +5,12 @@
 pub mod backend;
 pub mod diff;
 pub mod document;
+pub mod encrypted;
 pub mod history;
 pub mod lease;
 pub mod local;
 pub mod private;
+pub mod seal;
 pub mod verify;
 pub mod writer;
 
@@ -20,6 +22,7 @@ pub use document::{
     sha256_hex, DeposedObject, MigratedFrom, OutputState, ResourceState, ResourceStatus,
     StateDocument, WrittenBy, FORMAT_VERSION,
 };
+pub use encrypted::{Encrypted, Reading};
 pub use history::{history, HistoryEntry};
 pub use lease::{acquire, LeaseKeeper};
 pub use local::LocalBackend;

@@ -62,7 +62,8 @@ pub async fn bootstrap(
 pub async fn migrate(args: &StackArgs, from: &str, lock_args: &LockArgs) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
     let source = workspace::backend_from_spec(&ws.stack, from)?;
-    let target = workspace::backend(&ws.stack)?;
+    // As stored: a sealed state is copied sealed.
+    let target = workspace::raw_backend(&ws.stack)?;
     if source.location() == target.location() {
         return Err(Failure::Usage(format!(
             "--from names the configured backend itself ({})",

@@ -87,11 +87,11 @@ pub fn graph(args: &StackArgs, format: GraphFormat) -> Result<i32, Failure> {
 }
 
 /// `cairn show FILE`: a saved plan, in any plan format.
-pub fn show(
+pub async fn show(
     file: &std::path::Path,
     output: &crate::plan_output::PlanOutput,
 ) -> Result<i32, Failure> {
-    let saved = crate::saved_plan::SavedPlan::read(file)?;
+    let saved = crate::saved_plan::SavedPlan::read(file).await?;
     crate::plan_output::print(&saved.plan, output);
     Ok(exit::OK)
 }

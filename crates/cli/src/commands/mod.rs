@@ -83,6 +83,7 @@ pub async fn run(cli: Cli) -> i32 {
                     compact: size.compact,
                 },
             )
+            .await
         }
         Command::Output { stack, name, json } => {
             inspect::output(&stack, name.as_deref(), json).await
@@ -154,6 +155,8 @@ pub async fn run(cli: Cli) -> i32 {
                 to,
                 show_sensitive,
             } => state::diff(&stack, &from, &to, show_sensitive).await,
+            StateCommand::Encrypt { stack, lock } => state::encrypt(&stack, &lock).await,
+            StateCommand::Decrypt { stack, lock } => state::decrypt(&stack, &lock).await,
             StateCommand::Rm {
                 stack,
                 addresses,

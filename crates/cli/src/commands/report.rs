@@ -27,7 +27,8 @@ pub async fn report(
     // Parsed first: a mistyped time should fail before any read.
     let at = at.map(parse_time).transpose()?;
     let ws = workspace::load(args)?;
-    let backend = workspace::backend(&ws.stack)?;
+    // Secrets stay sealed: an auditor needs no decryption rights.
+    let backend = workspace::backend_reading(&ws.stack, cairn_state::Reading::Masked)?;
     let (versions, warning) = stored_versions(backend.as_ref()).await?;
 
     let (state, version_id, history, later, selected_by) = if let Some(v) = version {

@@ -47,7 +47,8 @@ pub async fn plan(
             prior_state,
             plan.clone(),
         )
-        .write(path)?;
+        .write(path, workspace::state_keys(&ws.stack)?.as_deref())
+        .await?;
         eprintln!(
             "Saved the plan to {}; apply exactly it with `cairn apply {}`.",
             path.display(),
@@ -179,7 +180,7 @@ pub async fn apply_saved(
     run: &RunArgs,
     color: bool,
 ) -> Result<i32, Failure> {
-    let saved = SavedPlan::read(file)?;
+    let saved = SavedPlan::read(file).await?;
     // The planned configuration, not whatever the directory holds now.
     let unpacked =
         tempfile::tempdir().map_err(|e| Failure::Usage(format!("cannot unpack the plan: {e}")))?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use cairn_core::Address;
 use cairn_engine::render::scalar;
-use cairn_state::{Backend, StateDiff, StateDocument};
+use cairn_state::{Backend, Reading, StateDiff, StateDocument};
 
 use super::inspect::require;
 use crate::args::{LockArgs, StackArgs};
@@ -20,9 +20,10 @@ use crate::workspace;
 async fn read(
     args: &StackArgs,
     version: Option<&str>,
+    reading: Reading,
 ) -> Result<(StateDocument, Arc<dyn Backend>), Failure> {
     let ws = workspace::load(args)?;
-    let backend = workspace::backend(&ws.stack)?;
+    let backend = workspace::backend_reading(&ws.stack, reading)?;
     let doc = match version {
         Some(v) => backend.read_version(v).await?,
         None => require(backend.read().await?.map(|v| v.doc), &backend.location())?,
@@ -32,7 +33,7 @@ async fn read(
 
 pub async fn list(args: &StackArgs) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
-    let backend = workspace::backend(&ws.stack)?;
+    let backend = workspace::backend_reading(&ws.stack, Reading::Masked)?;
     let doc = backend.read().await?.map(|v| v.doc);
     for (addr, rs) in doc.iter().flat_map(|d| d.resources.iter()) {
         let tainted = if rs.status == cairn_state::ResourceStatus::Tainted {
@@ -59,7 +60,14 @@ pub async fn show(
     show_sensitive: bool,
     version: Option<&str>,
 ) -> Result<i32, Failure> {
-    let (doc, backend) = read(args, version).await?;
+    // Secrets are decrypted only when asked for: without the flag an
+    // auditor needs no decryption rights.
+    let reading = if show_sensitive {
+        Reading::Decrypt
+    } else {
+        Reading::Masked
+    };
+    let (doc, backend) = read(args, version, reading).await?;
     let rs = doc.resources.get(address).ok_or_else(|| {
         Failure::Usage(format!(
             "`{address}` is not in the state at {} (see `cairn state list`)",
@@ -79,14 +87,14 @@ pub async fn show(
 }
 
 pub async fn pull(args: &StackArgs, version: Option<&str>) -> Result<i32, Failure> {
-    let (doc, _) = read(args, version).await?;
+    let (doc, _) = read(args, version, Reading::Decrypt).await?;
     out!("{}", doc.to_json_pretty());
     Ok(exit::OK)
 }
 
 pub async fn history(args: &StackArgs, json: bool) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
-    let backend = workspace::backend(&ws.stack)?;
+    let backend = workspace::backend_reading(&ws.stack, Reading::Masked)?;
     let (entries, warning) = cairn_state::history(backend.as_ref()).await?;
     if let Some(w) = warning {
         eprintln!("warning: {w}");
@@ -173,7 +181,7 @@ pub async fn history(args: &StackArgs, json: bool) -> Result<i32, Failure> {
 /// history is whole, 1 when a version is not (the first one named).
 pub async fn verify(args: &StackArgs, json: bool) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
-    let backend = workspace::backend(&ws.stack)?;
+    let backend = workspace::backend_reading(&ws.stack, Reading::Masked)?;
     let v = cairn_state::verify(backend.as_ref()).await?;
     if let Some(w) = &v.warning {
         eprintln!("warning: {w}");
@@ -267,7 +275,12 @@ pub async fn diff(
     show_sensitive: bool,
 ) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
-    let backend = workspace::backend(&ws.stack)?;
+    let reading = if show_sensitive {
+        Reading::Decrypt
+    } else {
+        Reading::Masked
+    };
+    let backend = workspace::backend_reading(&ws.stack, reading)?;
     let (old, new) = tokio::try_join!(backend.read_version(from), backend.read_version(to))?;
     let d = StateDiff::between(&old, &new);
     outln!(
@@ -321,6 +334,17 @@ async fn edit(
 ) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
     let backend = workspace::backend(&ws.stack)?;
+    edit_through(&ws, backend, lock_args, operation, edit).await
+}
+
+/// `edit` through `backend` (which decides how the new version is sealed).
+async fn edit_through(
+    ws: &workspace::Workspace,
+    backend: Arc<dyn Backend>,
+    lock_args: &LockArgs,
+    operation: &str,
+    edit: impl FnOnce(&mut StateDocument) -> Result<String, Failure>,
+) -> Result<i32, Failure> {
     let stop = Arc::new(AtomicBool::new(false));
     let lock = HeldLock::take(
         backend.clone(),
@@ -435,4 +459,33 @@ pub async fn unlock(args: &StackArgs, lock_id: &str, force: bool) -> Result<i32,
     backend.unlock(lock_id).await?;
     outln!("Released the lock {lock_id}.");
     Ok(exit::OK)
+}
+
+/// Seals the state's secrets with the configured key (or again with a new
+/// one), as a new version.
+pub async fn encrypt(args: &StackArgs, lock: &LockArgs) -> Result<i32, Failure> {
+    let ws = workspace::load(args)?;
+    let Some(keys) = workspace::state_keys(&ws.stack)? else {
+        return Err(Failure::Usage(
+            "no key to encrypt with: set `encryption = { kms_key_id = \"alias/...\" }` in [backend] first".into(),
+        ));
+    };
+    let backend = workspace::backend(&ws.stack)?;
+    edit_through(&ws, backend, lock, "state encrypt", |_| {
+        Ok(format!(
+            "Sealed the state's secrets with {}",
+            keys.describe()
+        ))
+    })
+    .await
+}
+
+/// Writes the state's secrets back in clear, as a new version.
+pub async fn decrypt(args: &StackArgs, lock: &LockArgs) -> Result<i32, Failure> {
+    let ws = workspace::load(args)?;
+    let backend = workspace::decrypting_backend(&ws.stack).await?;
+    edit_through(&ws, backend, lock, "state decrypt", |_| {
+        Ok("Wrote the state's secrets in clear; remove `encryption` from [backend], or the next write seals them again".into())
+    })
+    .await
 }

@@ -32,7 +32,7 @@ const PROVIDER_KEYS: &[&str] = &[
 /// Keys of `[provider.aws]` whose value is a table; any other table there
 /// is an alias.
 const PROVIDER_TABLES: &[&str] = &["default_tags", "max_concurrency"];
-const LOCAL_BACKEND_KEYS: &[&str] = &["path"];
+const LOCAL_BACKEND_KEYS: &[&str] = &["path", "encryption"];
 const S3_BACKEND_KEYS: &[&str] = &[
     "bucket",
     "key",
@@ -42,6 +42,7 @@ const S3_BACKEND_KEYS: &[&str] = &[
     "endpoint_url",
     "kms_key_id",
     "lock_lease",
+    "encryption",
 ];
 
 pub(crate) fn stack_name(cx: &mut Cx, tables: &[Entry]) -> Option<String> {

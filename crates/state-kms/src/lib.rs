@@ -45,6 +45,13 @@ impl KmsKeys {
         }
     }
 
+    async fn client(&self) -> Result<&aws_sdk_kms::Client, StateError> {
+        self.kms
+            .client()
+            .await
+            .map_err(|e| StateError::Encryption(e.to_string()))
+    }
+
     fn configured(&self) -> impl Iterator<Item = &String> {
         std::iter::once(&self.settings.kms_key_id).chain(self.settings.fallback.iter())
     }
@@ -71,7 +78,7 @@ impl KmsKeys {
     async fn allowed(&self) -> Result<&Vec<String>, StateError> {
         self.allowed
             .get_or_try_init(|| async {
-                let kms = self.kms.client().await.map_err(|e| StateError::Encryption(e.to_string()))?;
+                let kms = self.client().await?;
                 let mut out = Vec::new();
                 for key in self.configured() {
                     match kms.describe_key().key_id(key).send().await {
@@ -96,11 +103,7 @@ impl KeyProvider for KmsKeys {
         let key = &self.settings.kms_key_id;
         self.data_key
             .get_or_try_init(|| async {
-                let kms = self
-                    .kms
-                    .client()
-                    .await
-                    .map_err(|e| StateError::Encryption(e.to_string()))?;
+                let kms = self.client().await?;
                 let out = kms
                     .generate_data_key()
                     .key_id(key)
@@ -115,15 +118,7 @@ impl KeyProvider for KmsKeys {
                             e.into_service_error(),
                         )
                     })?;
-                let plaintext: [u8; 32] = out
-                    .plaintext()
-                    .map(|b| b.as_ref())
-                    .and_then(|b| b.try_into().ok())
-                    .ok_or_else(|| {
-                        StateError::Encryption(format!(
-                            "KMS key {key} returned no 256-bit data key"
-                        ))
-                    })?;
+                let plaintext = key_bytes(out.plaintext(), key)?;
                 Ok(DataKey {
                     key_id: out.key_id().unwrap_or(key).to_string(),
                     plaintext,
@@ -157,11 +152,7 @@ impl KeyProvider for KmsKeys {
                     .unwrap_or_else(|| ": add `fallback = { kms_key_id = \"...\" }` to read it while switching keys".into())
             )));
         }
-        let kms = self
-            .kms
-            .client()
-            .await
-            .map_err(|e| StateError::Encryption(e.to_string()))?;
+        let kms = self.client().await?;
         let out = kms
             .decrypt()
             .key_id(key_id)
@@ -169,13 +160,7 @@ impl KeyProvider for KmsKeys {
             .send()
             .await
             .map_err(|e| self.error(key_id, "Decrypt", "kms:Decrypt", e.into_service_error()))?;
-        let key: [u8; 32] = out
-            .plaintext()
-            .map(|b| b.as_ref())
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| {
-                StateError::Encryption(format!("KMS key {key_id} returned no 256-bit data key"))
-            })?;
+        let key = key_bytes(out.plaintext(), key_id)?;
         if let Ok(mut m) = self.unwrapped.lock() {
             m.insert(wrapped.to_vec(), key);
         }
@@ -185,4 +170,13 @@ impl KeyProvider for KmsKeys {
     fn describe(&self) -> String {
         format!("KMS key {}", self.settings.kms_key_id)
     }
+}
+
+/// A data key's plaintext, which must be 256 bits.
+fn key_bytes(plaintext: Option<&Blob>, key: &str) -> Result<[u8; 32], StateError> {
+    plaintext
+        .and_then(|b| b.as_ref().try_into().ok())
+        .ok_or_else(|| {
+            StateError::Encryption(format!("KMS key {key} returned no 256-bit data key"))
+        })
 }

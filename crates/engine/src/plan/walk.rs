@@ -348,7 +348,9 @@ impl<'p> Walk<'p> {
         }
         let key = address.to_string();
         let recorded = self.state.resources.get(&key);
-        let live = self.current.get(&key).cloned().flatten();
+        // Taken, not copied: each address is planned once, and what is
+        // left (`None`) still says the object was looked for.
+        let live = self.current.get_mut(&key).and_then(Option::take);
         let mut change = ResourceChange {
             address: address.clone(),
             type_name: address.type_name.clone(),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use cairn_engine::Plan;
 use cairn_lang::Stack;
-use cairn_state::seal::{self, KeyProvider};
+use cairn_state::seal::{Encryption, KeyProvider};
 use cairn_state::Versioned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -150,20 +150,12 @@ impl SavedPlan {
         let mut text = serde_json::to_string_pretty(self)
             .map_err(|e| Failure::Usage(format!("cannot encode the plan: {e}")))?;
         if let Some(keys) = keys {
-            let key = keys.data_key().await?;
-            let (nonce, sealed) = seal::encrypt(&key.plaintext, text.as_bytes(), PLAN_AAD)?;
+            let sealed = Encryption::seal(&keys.data_key().await?, text.as_bytes(), PLAN_AAD)?;
             let envelope = serde_json::json!({
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
                 "cairn_version": env!("CARGO_PKG_VERSION"),
-                "encryption": seal::Encryption {
-                    key_provider: "aws_kms".into(),
-                    kms_key_id: key.key_id.clone(),
-                    algorithm: seal::ALGORITHM.into(),
-                    wrapped_key: seal::b64(&key.wrapped),
-                    nonce: seal::b64(&nonce),
-                    sealed: seal::b64(&sealed),
-                },
+                "encryption": sealed,
             });
             text = serde_json::to_string_pretty(&envelope)
                 .map_err(|e| Failure::Usage(format!("cannot encode the plan: {e}")))?;
@@ -327,7 +319,7 @@ const PLAN_AAD: &[u8] = b"cairn-saved-plan";
 /// carries is known, so the key is the one the file names, in the region
 /// of its ARN (and `AWS_ENDPOINT_URL` / the credential chain as usual).
 async fn open_sealed(encryption: &serde_json::Value, path: &Path) -> Result<String, Failure> {
-    let e: seal::Encryption = serde_json::from_value(encryption.clone())
+    let e: Encryption = serde_json::from_value(encryption.clone())
         .map_err(|e| Failure::Usage(format!("{} is damaged: {e}", path.display())))?;
     let region = e
         .kms_key_id
@@ -345,19 +337,9 @@ async fn open_sealed(encryption: &serde_json::Value, path: &Path) -> Result<Stri
             ..Default::default()
         }),
     );
-    let key = keys
-        .unwrap(
-            &e.kms_key_id,
-            &seal::unb64(&e.wrapped_key, "the wrapped key")?,
-        )
+    let plain = e
+        .open(&keys, PLAN_AAD, &format!("the plan {}", path.display()))
         .await?;
-    let plain = seal::decrypt(
-        &key,
-        &seal::unb64(&e.nonce, "the nonce")?,
-        &seal::unb64(&e.sealed, "the sealed plan")?,
-        PLAN_AAD,
-        &format!("the plan {}", path.display()),
-    )?;
     String::from_utf8(plain)
         .map_err(|e| Failure::Usage(format!("{} is damaged: {e}", path.display())))
 }

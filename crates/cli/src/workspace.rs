@@ -217,48 +217,23 @@ pub fn backend(stack: &Stack) -> Result<Arc<dyn Backend>, Failure> {
 pub fn backend_reading(stack: &Stack, reading: Reading) -> Result<Arc<dyn Backend>, Failure> {
     Ok(Arc::new(Encrypted::new(
         raw_backend(stack)?,
-        state_keys(stack)?,
+        state_keys(stack),
         reading,
     )))
 }
 
 /// The configured key for state and saved plans, if any:
 /// `[backend] encryption = { kms_key_id = "...", fallback = { kms_key_id = "..." } }`.
-pub fn state_keys(stack: &Stack) -> Result<Option<Arc<dyn KeyProvider>>, Failure> {
-    let Some(setting) = stack.backend.settings.get("encryption") else {
-        return Ok(None);
-    };
-    let bad = |why: &str| {
-        Failure::Usage(format!(
-            "[backend] encryption {why}: expected `encryption = {{ kms_key_id = \"alias/...\" }}`, optionally with `fallback = {{ kms_key_id = \"...\" }}`"
-        ))
-    };
-    let key_of = |v: &cairn_core::Value| {
-        v.as_map()
-            .and_then(|m| m.get("kms_key_id"))
-            .and_then(cairn_core::Value::as_str)
-            .filter(|k| !k.is_empty())
-            .map(str::to_string)
-    };
-    let map = setting.as_map().ok_or_else(|| bad("is not a table"))?;
-    if let Some(k) = map
-        .keys()
-        .find(|k| !["kms_key_id", "fallback"].contains(&k.as_str()))
-    {
-        return Err(bad(&format!("has an unknown key `{k}`")));
-    }
-    let kms_key_id = key_of(setting).ok_or_else(|| bad("has no `kms_key_id`"))?;
-    let fallback = match map.get("fallback") {
-        Some(f) => Some(key_of(f).ok_or_else(|| bad("has a `fallback` without `kms_key_id`"))?),
-        None => None,
-    };
-    Ok(Some(Arc::new(KmsKeys::new(
-        KmsSettings {
-            kms_key_id,
-            fallback,
-        },
-        s3_aws(stack),
-    ))))
+pub fn state_keys(stack: &Stack) -> Option<Arc<dyn KeyProvider>> {
+    stack.backend.encryption.as_ref().map(|e| {
+        Arc::new(KmsKeys::new(
+            KmsSettings {
+                kms_key_id: e.kms_key_id.clone(),
+                fallback: e.fallback.clone(),
+            },
+            s3_aws(stack),
+        )) as Arc<dyn KeyProvider>
+    })
 }
 
 /// For `state decrypt`: the backend that opens the state with the
@@ -266,7 +241,7 @@ pub fn state_keys(stack: &Stack) -> Result<Option<Arc<dyn KeyProvider>>, Failure
 /// configured, and writes it in clear.
 pub async fn decrypting_backend(stack: &Stack) -> Result<Arc<dyn Backend>, Failure> {
     let raw = raw_backend(stack)?;
-    let keys = match state_keys(stack)? {
+    let keys = match state_keys(stack) {
         Some(k) => k,
         None => {
             let recorded = raw

@@ -31,7 +31,7 @@ pub use load::{load, LoadOptions};
 pub use model::{
     parse_duration, BackendConfig, DependsOn, IgnoreChanges, ImportBlock, Lifecycle, Module,
     ModuleCall, ModuleId, ModuleNode, MovedBlock, OutputBlock, ProviderConfig, Repetition,
-    ResourceBlock, ServiceLimit, Stack, Timeouts, VariableDecl,
+    ResourceBlock, ServiceLimit, Stack, StateEncryption, Timeouts, VariableDecl,
 };
 pub use policy::DenyRule;
 pub use source::{FileId, SourceMap, Span};

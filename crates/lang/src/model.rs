@@ -285,9 +285,48 @@ pub struct ServiceLimit {
 pub struct BackendConfig {
     /// `local` (the default) or `s3`.
     pub kind: String,
-    /// Every other key, e.g. `path`, `bucket`, `key`, `region`.
+    /// Every other key but `encryption`, e.g. `path`, `bucket`, `region`.
     pub settings: BTreeMap<String, Value>,
+    pub encryption: Option<StateEncryption>,
     pub span: Option<Span>,
+}
+
+/// `encryption = { kms_key_id = "...", fallback = { kms_key_id = "..." } }`:
+/// the KMS key that seals state and saved plans, and the previous one,
+/// accepted for reading while switching keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateEncryption {
+    pub kms_key_id: String,
+    pub fallback: Option<String>,
+}
+
+impl StateEncryption {
+    /// The setting's value, or what is wrong with it.
+    pub fn from_value(v: &Value) -> Result<StateEncryption, String> {
+        let key_of = |v: &Value| {
+            v.as_map()
+                .and_then(|m| m.get("kms_key_id"))
+                .and_then(Value::as_str)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+        };
+        let map = v.as_map().ok_or("is not a table")?;
+        if let Some(k) = map
+            .keys()
+            .find(|k| !["kms_key_id", "fallback"].contains(&k.as_str()))
+        {
+            return Err(format!("has an unknown key `{k}`"));
+        }
+        let kms_key_id = key_of(v).ok_or("has no `kms_key_id`")?;
+        let fallback = match map.get("fallback") {
+            Some(f) => Some(key_of(f).ok_or("has a `fallback` without `kms_key_id`")?),
+            None => None,
+        };
+        Ok(StateEncryption {
+            kms_key_id,
+            fallback,
+        })
+    }
 }
 
 impl Default for BackendConfig {
@@ -295,6 +334,7 @@ impl Default for BackendConfig {
         BackendConfig {
             kind: "local".into(),
             settings: BTreeMap::new(),
+            encryption: None,
             span: None,
         }
     }

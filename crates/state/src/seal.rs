@@ -89,8 +89,53 @@ fn cipher(key: &[u8; 32]) -> Aes256Gcm {
     Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key))
 }
 
+impl Encryption {
+    /// `bytes` encrypted under `key` with a fresh random nonce, described
+    /// for a reader.
+    pub fn seal(key: &DataKey, bytes: &[u8], aad: &[u8]) -> Result<Encryption, StateError> {
+        let (nonce, sealed) = encrypt(&key.plaintext, bytes, aad)?;
+        Ok(Encryption {
+            key_provider: "aws_kms".into(),
+            kms_key_id: key.key_id.clone(),
+            algorithm: ALGORITHM.into(),
+            wrapped_key: b64(&key.wrapped),
+            nonce: b64(&nonce),
+            sealed: b64(&sealed),
+        })
+    }
+
+    /// The plaintext, with the data key `keys` unwraps; `what` names it in
+    /// errors.
+    pub async fn open(
+        &self,
+        keys: &dyn KeyProvider,
+        aad: &[u8],
+        what: &str,
+    ) -> Result<Vec<u8>, StateError> {
+        if self.algorithm != ALGORITHM {
+            return Err(StateError::Encryption(format!(
+                "{what} is encrypted with {}, which this cairn does not know",
+                self.algorithm
+            )));
+        }
+        let key = keys
+            .unwrap(
+                &self.kms_key_id,
+                &unb64(&self.wrapped_key, "the wrapped key")?,
+            )
+            .await?;
+        decrypt(
+            &key,
+            &unb64(&self.nonce, "the nonce")?,
+            &unb64(&self.sealed, what)?,
+            aad,
+            what,
+        )
+    }
+}
+
 /// `bytes` encrypted under `key` with a fresh random nonce: (nonce, sealed).
-pub fn encrypt(key: &[u8; 32], bytes: &[u8], aad: &[u8]) -> Result<(Vec<u8>, Vec<u8>), StateError> {
+fn encrypt(key: &[u8; 32], bytes: &[u8], aad: &[u8]) -> Result<(Vec<u8>, Vec<u8>), StateError> {
     let mut nonce = [0u8; 12];
     getrandom::fill(&mut nonce)
         .map_err(|e| StateError::Encryption(format!("no randomness for a nonce: {e}")))?;
@@ -102,7 +147,7 @@ pub fn encrypt(key: &[u8; 32], bytes: &[u8], aad: &[u8]) -> Result<(Vec<u8>, Vec
 
 /// The plaintext of `sealed`, or an error if it was altered or the key or
 /// associated data differ.
-pub fn decrypt(
+fn decrypt(
     key: &[u8; 32],
     nonce: &[u8],
     sealed: &[u8],
@@ -123,11 +168,11 @@ pub fn decrypt(
         })
 }
 
-pub fn b64(bytes: &[u8]) -> String {
+fn b64(bytes: &[u8]) -> String {
     B64.encode(bytes)
 }
 
-pub fn unb64(text: &str, what: &str) -> Result<Vec<u8>, StateError> {
+fn unb64(text: &str, what: &str) -> Result<Vec<u8>, StateError> {
     B64.decode(text)
         .map_err(|e| StateError::Encryption(format!("{what} is not base64: {e}")))
 }
@@ -159,15 +204,7 @@ pub fn seal(doc: &StateDocument, key: &DataKey) -> Result<StateDocument, StateEr
     }
     let plain = serde_json::to_vec(&secrets)
         .map_err(|e| StateError::Encryption(format!("cannot encode the sealed values: {e}")))?;
-    let (nonce, sealed) = encrypt(&key.plaintext, &plain, &aad(&out))?;
-    out.encryption = Some(Encryption {
-        key_provider: "aws_kms".into(),
-        kms_key_id: key.key_id.clone(),
-        algorithm: ALGORITHM.into(),
-        wrapped_key: b64(&key.wrapped),
-        nonce: b64(&nonce),
-        sealed: b64(&sealed),
-    });
+    out.encryption = Some(Encryption::seal(key, &plain, &aad(&out))?);
     Ok(out)
 }
 
@@ -179,22 +216,7 @@ pub async fn open(
     let Some(e) = &doc.encryption else {
         return Ok(doc.clone());
     };
-    if e.algorithm != ALGORITHM {
-        return Err(StateError::Encryption(format!(
-            "the state is encrypted with {}, which this cairn does not know",
-            e.algorithm
-        )));
-    }
-    let key = keys
-        .unwrap(&e.kms_key_id, &unb64(&e.wrapped_key, "the wrapped key")?)
-        .await?;
-    let plain = decrypt(
-        &key,
-        &unb64(&e.nonce, "the nonce")?,
-        &unb64(&e.sealed, "the sealed values")?,
-        &aad(doc),
-        "the state's sealed values",
-    )?;
+    let plain = e.open(keys, &aad(doc), "the state's sealed values").await?;
     let secrets: Secrets = serde_json::from_slice(&plain)
         .map_err(|e| StateError::Encryption(format!("the sealed values are not valid: {e}")))?;
     let mut out = doc.clone();

@@ -47,7 +47,7 @@ pub async fn plan(
             prior_state,
             plan.clone(),
         )
-        .write(path, workspace::state_keys(&ws.stack)?.as_deref())
+        .write(path, workspace::state_keys(&ws.stack).as_deref())
         .await?;
         eprintln!(
             "Saved the plan to {}; apply exactly it with `cairn apply {}`.",

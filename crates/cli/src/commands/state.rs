@@ -465,7 +465,7 @@ pub async fn unlock(args: &StackArgs, lock_id: &str, force: bool) -> Result<i32,
 /// one), as a new version.
 pub async fn encrypt(args: &StackArgs, lock: &LockArgs) -> Result<i32, Failure> {
     let ws = workspace::load(args)?;
-    let Some(keys) = workspace::state_keys(&ws.stack)? else {
+    let Some(keys) = workspace::state_keys(&ws.stack) else {
         return Err(Failure::Usage(
             "no key to encrypt with: set `encryption = { kms_key_id = \"alias/...\" }` in [backend] first".into(),
         ));

@@ -10,7 +10,9 @@ use cairn_core::{Address, Target, Value};
 use crate::diagnostic::Diagnostic;
 use crate::didyoumean;
 use crate::eval::Scope;
-use crate::model::{BackendConfig, ImportBlock, MovedBlock, ProviderConfig, ServiceLimit, Stack};
+use crate::model::{
+    BackendConfig, ImportBlock, MovedBlock, ProviderConfig, ServiceLimit, Stack, StateEncryption,
+};
 use crate::node::{Entry, Node};
 use crate::policy::DenyRule;
 use crate::source::Span;
@@ -320,6 +322,15 @@ pub(crate) fn backend(
                 _ => cx.err(
                     Diagnostic::at("unknown backend type", e.node.span())
                         .hint("expected `local` or `s3`"),
+                ),
+            }
+        } else if e.key == "encryption" {
+            match StateEncryption::from_value(&v) {
+                Ok(enc) => b.encryption = Some(enc),
+                Err(why) => cx.err(
+                    Diagnostic::at(format!("`encryption` {why}"), e.node.span()).hint(
+                        "expected `encryption = { kms_key_id = \"alias/...\" }`, optionally with `fallback = { kms_key_id = \"...\" }`",
+                    ),
                 ),
             }
         } else {
